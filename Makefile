@@ -1,0 +1,24 @@
+# rust.ko: `make` builds hello.ko for KDIR (default: the running kernel).
+# See README.md for the options; mk/kmod.mk does the work.
+
+KMOD_CRATE := hello
+KMOD_NONBUILD_GOALS := setup run test help
+
+.DEFAULT_GOAL := all
+include mk/kmod.mk
+
+.PHONY: setup run test help
+# Installs what is missing (Debian packages; asks sudo when not root).
+setup:
+	@scripts/setup.sh
+
+# Builds hello.ko for Debian's default kernel, boots it in QEMU, loads it.
+run: setup
+	@scripts/run.sh
+
+# Everything: every supported kernel, static checks, VM load tests.
+test: setup
+	@scripts/test.sh
+
+help:
+	@sed -n 's/^## //p' README.md 2>/dev/null || true

@@ -1,0 +1,185 @@
+//! Module entry points and the [`module!`](crate::module!) declaration.
+
+use core::cell::UnsafeCell;
+use core::ffi::c_int;
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use crate::error::Error;
+use crate::Result;
+
+/// A loadable module: `init` runs at `insmod`, dropping the value runs at
+/// `rmmod`.
+pub trait Module: Sized + Sync {
+    /// Called once when the module is loaded; an error fails the `insmod`.
+    fn init() -> Result<Self>;
+}
+
+const EMPTY: u8 = 0;
+const BUSY: u8 = 1;
+const LIVE: u8 = 2;
+
+/// Storage for the loaded module's value, used by [`module!`](crate::module!).
+#[doc(hidden)]
+pub struct Slot<T> {
+    state: AtomicU8,
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+// SAFETY: `value` is only written or dropped by the thread that moved
+// `state` out of EMPTY or LIVE, so accesses never race; other threads only
+// ever see a `T`, which is `Sync`.
+unsafe impl<T: Sync> Sync for Slot<T> {}
+
+impl<T: Module> Slot<T> {
+    pub const fn new() -> Self {
+        Slot {
+            state: AtomicU8::new(EMPTY),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }
+    }
+
+    /// Runs `T::init` and keeps its value; returns 0 or `-errno`.
+    pub fn init(&self) -> c_int {
+        if self
+            .state
+            .compare_exchange(EMPTY, BUSY, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return Error::EBUSY.to_errno();
+        }
+        match T::init() {
+            Ok(module) => {
+                // SAFETY: the state is BUSY and we set it: nobody else
+                // accesses `value` until we publish LIVE.
+                unsafe { (*self.value.get()).write(module) };
+                self.state.store(LIVE, Ordering::Release);
+                0
+            }
+            Err(error) => {
+                self.state.store(EMPTY, Ordering::Release);
+                error.to_errno()
+            }
+        }
+    }
+
+    /// Drops the value kept by [`Slot::init`], if any.
+    pub fn exit(&self) {
+        if self
+            .state
+            .compare_exchange(LIVE, BUSY, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            // SAFETY: LIVE means `value` was initialised; the state is now
+            // BUSY and ours, so nobody else accesses it.
+            unsafe { (*self.value.get()).assume_init_drop() };
+            self.state.store(EMPTY, Ordering::Release);
+        }
+    }
+}
+
+impl<T: Module> Default for Slot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Copies a string into a byte array of its exact length, for `.modinfo`.
+#[doc(hidden)]
+pub const fn modinfo<const N: usize>(text: &str) -> [u8; N] {
+    let bytes = text.as_bytes();
+    assert!(bytes.len() == N);
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
+}
+
+/// Compile-time string equality, to check the declared module name.
+#[doc(hidden)]
+pub const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Declares a loadable module: its type, name, license, author and
+/// description.
+///
+/// ```ignore
+/// kernel::module! {
+///     type: Hello,
+///     name: "hello",
+///     license: "GPL",
+///     author: "Jane Doe",
+///     description: "Says hello",
+/// }
+/// ```
+///
+/// `name` must equal the crate name: the build names the `.ko` after it.
+/// The symbols this defines start with `__ko_keep_`: the build keeps those
+/// (and what they reference) when it links the module's Rust code.
+#[macro_export]
+macro_rules! module {
+    (
+        type: $type:ty,
+        name: $name:literal,
+        license: $license:literal
+        $(, author: $author:literal)?
+        $(, description: $description:literal)?
+        $(,)?
+    ) => {
+        const _: () = assert!(
+            $crate::module::same_name($name, env!("CARGO_CRATE_NAME")),
+            "module! name must equal the crate name"
+        );
+
+        static __KO_MODULE: $crate::module::Slot<$type> = $crate::module::Slot::new();
+
+        #[no_mangle]
+        #[link_section = ".init.text"]
+        pub extern "C" fn init_module() -> ::core::ffi::c_int {
+            __KO_MODULE.init()
+        }
+
+        #[no_mangle]
+        #[link_section = ".exit.text"]
+        pub extern "C" fn cleanup_module() {
+            __KO_MODULE.exit()
+        }
+
+        // Like C's module_init()/module_exit(): taking the entry points'
+        // addresses marks them as indirect-call targets, so objtool keeps
+        // their ENDBR on IBT kernels.
+        #[no_mangle]
+        #[link_section = ".init.data"]
+        static __ko_keep_init: extern "C" fn() -> ::core::ffi::c_int = init_module;
+
+        #[no_mangle]
+        #[link_section = ".exit.data"]
+        static __ko_keep_exit: extern "C" fn() = cleanup_module;
+
+        const __KO_MODINFO: &str = concat!(
+            "license=", $license, "\0"
+            $(, "author=", $author, "\0")?
+            $(, "description=", $description, "\0")?
+        );
+
+        #[no_mangle]
+        #[link_section = ".modinfo"]
+        static __ko_keep_modinfo: [u8; __KO_MODINFO.len()] =
+            $crate::module::modinfo(__KO_MODINFO);
+    };
+}

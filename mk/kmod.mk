@@ -1,0 +1,160 @@
+# kmod.mk: builds one Rust kernel module (NAME.ko) through the target
+# kernel's own Kbuild. Include it from a Makefile after setting:
+#
+#   KMOD_CRATE     the module's cargo package (crate-type staticlib);
+#                  its crate name (dashes become underscores) names the .ko
+#   KMOD_OUT       where NAME.ko is copied (default: the current directory)
+#   KMOD_MANIFEST  the workspace Cargo.toml (default: ./Cargo.toml)
+#   KMOD_NONBUILD_GOALS  the includer's own goals that need no kernel tree
+#
+# Options, on the command line or in an untracked config.mk:
+#   KDIR=DIR        kernel header tree (default: the running kernel's)
+#   RUST_ROOT=DIR   toolchain holding bin/rustc, bin/cargo and rust-src (/usr)
+#   V=1             echo every command (cargo verbose too)
+#   RELEASE=1       optimised build without debug info
+#   KERNEL_INCLUDE  extra headers to bind (used by build-time generation)
+
+KO_MK_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+-include config.mk
+
+KMOD_OUT ?= .
+KMOD_MANIFEST ?= Cargo.toml
+KMOD_BUILD ?= build
+KMOD_NAME := $(subst -,_,$(KMOD_CRATE))
+KDIR ?= /lib/modules/$(shell uname -r)/build
+RUST_ROOT ?= /usr
+KERNEL_INCLUDE ?=
+
+ifeq ($(V),1)
+  Q :=
+  ko_cargo_verbosity := -v
+else
+  Q := @
+  ko_cargo_verbosity := -q
+endif
+ko_say = $(if $(Q),@printf '  %-7s %s\n' $(1) '$(2)')
+comma := ,
+
+.PHONY: all clean
+all: $(KMOD_OUT)/$(KMOD_NAME).ko
+
+clean:
+	rm -rf $(KMOD_BUILD) $(KMOD_OUT)/$(KMOD_NAME).ko
+
+# Everything below needs a kernel tree and a toolchain; `make clean` and
+# the includer's own goals (setup, test, ...) must work without them.
+ifneq ($(filter-out clean $(KMOD_NONBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+
+## The target kernel ##########################################################
+
+ifeq ($(wildcard $(KDIR)/include/generated/utsrelease.h),)
+  ko_wanted := $(patsubst /lib/modules/%/build,%,$(KDIR))
+  ifneq ($(ko_wanted),$(KDIR))
+    $(error no kernel headers for $(ko_wanted) (KDIR=$(KDIR) is missing): sudo apt-get install linux-headers-$(ko_wanted), or make KDIR=/path/to/kernel/headers)
+  else
+    $(error KDIR=$(KDIR) is not a prepared kernel header tree (no include/generated/utsrelease.h): sudo apt-get install linux-headers-<release>, then make KDIR=/lib/modules/<release>/build)
+  endif
+endif
+
+KO_RELEASE := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h)
+# The kernel's configuration as make variables (CONFIG_FOO=y).
+include $(KDIR)/include/config/auto.conf
+
+ifneq ($(CONFIG_X86_64),y)
+  ko_arch := $(firstword $(if $(CONFIG_ARM64),arm64) $(if $(CONFIG_ARM),arm) \
+      $(if $(CONFIG_X86_32),i386) $(if $(CONFIG_RISCV),riscv) \
+      $(if $(CONFIG_PPC),powerpc) $(if $(CONFIG_S390),s390) another-architecture)
+  $(error KDIR=$(KDIR) is a $(ko_arch) kernel ($(KO_RELEASE)); only x86_64 kernels are supported: point KDIR at an x86_64 header tree)
+endif
+ifeq ($(CONFIG_CFI_CLANG),y)
+  $(error KDIR=$(KDIR) uses kCFI (CONFIG_CFI_CLANG), which this build does not support yet)
+endif
+
+## The toolchain ##############################################################
+
+KO_RUSTC := $(RUST_ROOT)/bin/rustc
+KO_CARGO := $(RUST_ROOT)/bin/cargo
+ifeq ($(wildcard $(KO_RUSTC)),)
+  $(error no rustc at RUST_ROOT=$(RUST_ROOT): run `make setup` (Debian: sudo apt-get install rustc-web cargo-web rust-web-src), or set RUST_ROOT to the directory holding bin/rustc)
+endif
+ifeq ($(wildcard $(KO_CARGO)),)
+  $(error no cargo at RUST_ROOT=$(RUST_ROOT): sudo apt-get install cargo-web, or set RUST_ROOT to the directory holding bin/cargo)
+endif
+KO_RUST_SRC := $(shell $(KO_RUSTC) --print sysroot)/lib/rustlib/src/rust/library
+ifeq ($(wildcard $(KO_RUST_SRC)/core/src/lib.rs),)
+  $(error $(KO_RUSTC) has no rust-src ($(KO_RUST_SRC) is missing): sudo apt-get install rust-web-src, or set RUST_ROOT to a toolchain with rust-src)
+endif
+KO_RUST_VERSION := $(shell $(KO_RUSTC) -vV)
+
+## Codegen flags, from the kernel's .config ###################################
+
+# x86_64-unknown-none is soft-float (no x87/SSE/AVX), has no red zone and
+# aborts on panic; the kernel module loader also needs static relocations
+# (no GOT) and the kernel code model.
+KO_RUSTFLAGS := -Ccode-model=kernel -Crelocation-model=static -Cno-redzone=y \
+    -Cpanic=abort -Cforce-unwind-tables=n -Cembed-bitcode=n \
+    -Csymbol-mangling-version=v0
+# Mitigations the kernel was built with; mixing is refused by rustc and
+# objtool, so core is compiled with the same set.
+ko_retpoline := $(CONFIG_MITIGATION_RETPOLINE)$(CONFIG_RETPOLINE)
+KO_RUSTFLAGS += $(if $(CONFIG_MITIGATION_RETHUNK)$(CONFIG_RETHUNK),-Zfunction-return=thunk-extern)
+KO_RUSTFLAGS += $(if $(ko_retpoline),-Zretpoline-external-thunk -Zindirect-branch-cs-prefix)
+KO_RUSTFLAGS += $(if $(CONFIG_X86_KERNEL_IBT),-Zcf-protection=branch)
+# Like the kernel's -fno-jump-tables: objtool cannot follow them with IBT,
+# and retpolined indirect jumps are slow.
+KO_RUSTFLAGS += $(if $(CONFIG_X86_KERNEL_IBT)$(ko_retpoline),-Cjump-tables=n)
+KO_RUSTFLAGS += $(if $(CONFIG_CALL_PADDING),-Zpatchable-function-entry=$(CONFIG_FUNCTION_PADDING_BYTES)$(comma)$(CONFIG_FUNCTION_PADDING_BYTES))
+KO_RUSTFLAGS += $(if $(CONFIG_FRAME_POINTER),-Cforce-frame-pointers=y)
+KO_RUSTFLAGS := $(strip $(KO_RUSTFLAGS))
+
+## Paths ######################################################################
+
+# core/alloc/compiler_builtins compiled with exactly these flags, shared by
+# every build with the same toolchain and flags; `make clean` keeps it.
+KO_CACHE ?= $(or $(RUST_KO_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-ko)
+KO_SYSROOT_KEY := $(shell printf '%s\n' '$(KO_RUST_VERSION)' '$(KO_RUSTFLAGS)' | sha256sum | cut -c1-16)
+KO_SYSROOT := $(KO_CACHE)/sysroot/$(KO_SYSROOT_KEY)
+
+KO_PROFILE := $(if $(filter 1,$(RELEASE)),kernel-release,kernel)
+KO_TARGET_TRIPLE := x86_64-unknown-none
+KO_WORK := $(abspath $(KMOD_BUILD))/$(KO_RELEASE)
+KO_TARGET := $(KO_WORK)/target
+KO_LIB := $(KO_TARGET)/$(KO_TARGET_TRIPLE)/$(KO_PROFILE)/lib$(KMOD_NAME).a
+KO_KBUILD := $(KO_WORK)/$(KO_PROFILE)/kbuild
+KO_KO := $(KO_KBUILD)/$(KMOD_NAME).ko
+
+# Everything that changes the output but not a file's timestamp: rewritten
+# only when it changes, so a no-op `make` stays a no-op.
+ko_inputs := $(KO_RUST_VERSION) | $(KO_RUSTFLAGS) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB)
+$(shell mkdir -p $(KO_KBUILD) && printf '%s\n' '$(ko_inputs)' > $(KO_KBUILD)/inputs.new && \
+    if cmp -s $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; then rm $(KO_KBUILD)/inputs.new; \
+    else mv $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; fi)
+
+## Rules ######################################################################
+
+$(KO_SYSROOT)/flags:
+	$(call ko_say,SYSROOT,core+alloc for $(KO_RELEASE) (once per toolchain and flag set))
+	$(Q)$(KO_MK_DIR)/../scripts/build-sysroot.sh $(KO_RUSTC) $(KO_CARGO) $(KO_SYSROOT) $(KO_RUSTFLAGS)
+
+# cargo's dep-info lists the module's sources: cargo only runs when one changed.
+-include $(KO_LIB:.a=.d)
+$(KO_LIB): $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST)
+	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE))
+	$(Q)RUSTC=$(KO_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(KO_TARGET) \
+	    RUSTFLAGS='$(KO_RUSTFLAGS) --sysroot $(KO_SYSROOT)' \
+	    $(KO_CARGO) build $(ko_cargo_verbosity) --manifest-path $(KMOD_MANIFEST) \
+	    -p $(KMOD_CRATE) --target $(KO_TARGET_TRIPLE) --profile $(KO_PROFILE)
+	$(Q)touch $@
+
+$(KO_KBUILD)/Kbuild: $(KO_KBUILD)/inputs
+	$(Q)printf '%s\n' '# generated by kmod.mk' 'KO_NAME := $(KMOD_NAME)' \
+	    'KO_LIB := $(KO_LIB)' 'include $(KO_MK_DIR)/module.kbuild' > $@
+
+$(KO_KO): $(KO_LIB) $(KO_KBUILD)/Kbuild $(KO_MK_DIR)/module.kbuild \
+        $(KDIR)/include/config/auto.conf $(wildcard $(KDIR)/Module.symvers)
+	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) modules
+
+$(KMOD_OUT)/$(KMOD_NAME).ko: $(KO_KO)
+	$(Q)cp $< $@
+
+endif
