@@ -154,7 +154,12 @@ $(KO_KO): $(KO_LIB) $(KO_KBUILD)/Kbuild $(KO_MK_DIR)/module.kbuild \
         $(KDIR)/include/config/auto.conf $(wildcard $(KDIR)/Module.symvers)
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) modules
 
-$(KMOD_OUT)/$(KMOD_NAME).ko: $(KO_KO)
+# The copy may come from a build for another kernel: refresh it whenever it
+# differs from this kernel's .ko, whatever the timestamps say.
+ko_copy_stale := $(shell cmp -s $(KO_KO) $(KMOD_OUT)/$(KMOD_NAME).ko || echo ko-force)
+$(KMOD_OUT)/$(KMOD_NAME).ko: $(KO_KO) $(ko_copy_stale)
 	$(Q)cp $< $@
+
+.PHONY: ko-force
 
 endif
