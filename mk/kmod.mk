@@ -64,7 +64,7 @@ ifneq ($(CONFIG_X86_64),y)
   ko_arch := $(firstword $(if $(CONFIG_ARM64),arm64) $(if $(CONFIG_ARM),arm) \
       $(if $(CONFIG_X86_32),i386) $(if $(CONFIG_RISCV),riscv) \
       $(if $(CONFIG_PPC),powerpc) $(if $(CONFIG_S390),s390) another-architecture)
-  $(error KDIR=$(KDIR) is a $(ko_arch) kernel ($(KO_RELEASE)); only x86_64 kernels are supported: point KDIR at an x86_64 header tree)
+  $(error KDIR=$(KDIR) is for $(ko_arch) ($(KO_RELEASE)); only x86_64 kernels are supported: point KDIR at an x86_64 header tree)
 endif
 ifeq ($(CONFIG_CFI_CLANG),y)
   $(error KDIR=$(KDIR) uses kCFI (CONFIG_CFI_CLANG), which this build does not support yet)

@@ -31,6 +31,7 @@ run() {
 }
 
 run check-ko-selftest tests/check-ko-selftest.sh
+run make-errors tests/make-errors.sh
 
 for rel in $(supported_releases); do
     kdir=/lib/modules/$rel/build

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Bad input to `make` stops at once with one line naming the problem and
+# the fix, and builds nothing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+real_kdir=/lib/modules/$(. "$here/scripts/lib.sh"; release_of linux-headers-amd64)/build
+
+# A header tree configured for arm64.
+mkdir -p "$work/arm64/include/generated" "$work/arm64/include/config"
+echo '#define UTS_RELEASE "6.1.0-99-arm64"' >"$work/arm64/include/generated/utsrelease.h"
+printf 'CONFIG_ARM64=y\nCONFIG_64BIT=y\n' >"$work/arm64/include/config/auto.conf"
+# A toolchain without rust-src.
+mkdir -p "$work/rust/bin" "$work/rust/sysroot"
+printf '#!/bin/sh\n[ "$1" = --print ] && echo %s/rust/sysroot\n' "$work" >"$work/rust/bin/rustc"
+cp "$work/rust/bin/rustc" "$work/rust/bin/cargo"
+chmod +x "$work/rust/bin/"*
+
+passed=0 failed=0
+expect() { # description expected-text make-args...
+    local what=$1 want=$2 out
+    shift 2
+    if out=$(make -C "$here" --no-print-directory KMOD_BUILD="$work/build" KMOD_OUT="$work" "$@" 2>&1); then
+        echo "FAIL: $what: make succeeded"; failed=$((failed + 1)); return
+    fi
+    if [ "$(grep -c '\*\*\*' <<<"$out")" -ne 1 ] || ! grep -qF -- "$want" <<<"$out"; then
+        echo "FAIL: $what: expected one error line with '$want', got:"; echo "$out"
+        failed=$((failed + 1)); return
+    fi
+    if [ -e "$work/build" ] || [ -e "$work/hello.ko" ]; then
+        echo "FAIL: $what: left output behind"; failed=$((failed + 1)); return
+    fi
+    passed=$((passed + 1))
+}
+expect "missing KDIR" "sudo apt-get install linux-headers-0.0.0-none" KDIR=/lib/modules/0.0.0-none/build
+expect "not a header tree" "is not a prepared kernel header tree" KDIR="$work"
+expect "other arch" "is for arm64" KDIR="$work/arm64"
+expect "no rustc" "no rustc at RUST_ROOT=$work/none" KDIR="$real_kdir" RUST_ROOT="$work/none"
+expect "no rust-src" "has no rust-src" KDIR="$real_kdir" RUST_ROOT="$work/rust"
+echo "make errors: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
