@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the scripts; source it.
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -2,6 +2,7 @@
 # `make run`: builds hello.ko for Debian's default kernel (or KDIR), boots
 # that kernel in QEMU, loads and unloads the module, shows the kernel log.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$repo"
 

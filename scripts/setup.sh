@@ -2,6 +2,7 @@
 # Installs the Debian packages that are missing; does nothing when all are
 # there, so `make run` and `make test` can always call it.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 missing=()

@@ -3,8 +3,9 @@
 # (toolchain cache aside), checks each .ko statically, boots each kernel in
 # QEMU and loads the module. Ends with "N passed, N failed".
 set -uo pipefail
+# shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-cd "$repo"
+cd "$repo" || exit 1
 
 out=build/test
 rm -rf "$out"

@@ -13,6 +13,7 @@ echo '#define UTS_RELEASE "6.1.0-99-arm64"' >"$work/arm64/include/generated/utsr
 printf 'CONFIG_ARM64=y\nCONFIG_64BIT=y\n' >"$work/arm64/include/config/auto.conf"
 # A toolchain without rust-src.
 mkdir -p "$work/rust/bin" "$work/rust/sysroot"
+# shellcheck disable=SC2016 # the fake rustc expands $1 itself
 printf '#!/bin/sh\n[ "$1" = --print ] && echo %s/rust/sysroot\n' "$work" >"$work/rust/bin/rustc"
 cp "$work/rust/bin/rustc" "$work/rust/bin/cargo"
 chmod +x "$work/rust/bin/"*

@@ -1,0 +1,71 @@
+#!/bin/bash
+# Usage: scripts/kernel-image.sh RELEASE
+# Prints the path of a vmlinuz for the Debian kernel RELEASE (as in /lib/modules,
+# e.g. the output of `uname -r`), downloading linux-image-RELEASE into a cache on a miss.
+# Only `apt-get download` + extraction: /boot, dpkg -i and initramfs hooks are never used.
+set -euo pipefail
+
+me=${0##*/}
+die() { echo "$me: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || { echo "usage: $me RELEASE" >&2; exit 2; }
+release=$1
+# The release becomes part of a package name and a path: refuse anything odd.
+[[ $release =~ ^[A-Za-z0-9][A-Za-z0-9.+_~-]*$ ]] || die "invalid kernel release '$release'"
+
+cache=${RUST_KO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-ko}/kernels/$release
+image=$cache/vmlinuz
+if [ -s "$image" ]; then
+    echo "$image"
+    exit 0
+fi
+
+for tool in apt-get dpkg-deb tar; do
+    command -v "$tool" >/dev/null || die "$tool not found (this needs a Debian system with apt)"
+done
+
+part=
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; [ -z "$part" ] || rm -f "$part"' EXIT
+# _apt (apt's download sandbox user) must be able to write here, or apt warns.
+chmod 755 "$tmp"
+
+# What apt says when its lists hold no downloadable package of that name (an installed
+# kernel is known to apt from dpkg's status, but that is no source to download from).
+not_found="Unable to locate package|Can't select candidate|Can't find a source"
+
+# Debian ships the image as linux-image-R (signed) and/or linux-image-R-unsigned;
+# either holds boot/vmlinuz-R. Sets pkg; apt's messages are in $tmp/apt.log.
+fetch() {
+    for pkg in "linux-image-$release" "linux-image-$release-unsigned"; do
+        (cd "$tmp" && apt-get -q download "$pkg") >"$tmp/apt.log" 2>&1 && return 0
+        # Fall back to -unsigned only if this name is unknown, not on network errors.
+        grep -qE "$not_found" "$tmp/apt.log" || return 1
+    done
+    return 1
+}
+
+if ! fetch; then
+    # A fresh machine has empty package lists: refresh them once if we may.
+    if [ "$(id -u)" -eq 0 ] && grep -qE "$not_found" "$tmp/apt.log"; then
+        echo "$me: linux-image-$release not in apt's lists, running apt-get update" >&2
+        apt-get -qq update >&2 || true
+    fi
+    fetch || die "apt-get download linux-image-$release(-unsigned) failed: $(grep -m1 '^E:' "$tmp/apt.log" || echo '?'); try: sudo apt-get update"
+fi
+
+deb=$(find "$tmp" -maxdepth 1 -name '*.deb' -print -quit)
+[ -n "$deb" ] || die "apt-get download $pkg produced no .deb"
+
+# Same result as `dpkg -x`, but only the one file we need is written to disk
+# (the package also holds several hundred MB of modules).
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./boot/vmlinuz-$release" \
+    || die "$pkg does not contain boot/vmlinuz-$release"
+
+# Atomic publish: a concurrent or interrupted run never sees a partial image.
+mkdir -p "$cache"
+part=$(mktemp "$cache/.vmlinuz.XXXXXX")
+cp "$tmp/boot/vmlinuz-$release" "$part"
+chmod 644 "$part"
+mv -f "$part" "$image"
+echo "$image"
