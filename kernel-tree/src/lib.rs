@@ -1,0 +1,217 @@
+//! Facts about a kernel header tree, read the same way by `gen` (which
+//! records them in each committed set's `meta.toml`) and by the bindings
+//! crate's build script (which compares them to pick a set).
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use semver::Version;
+use sha2::{Digest, Sha256};
+
+/// What identifies a kernel build for binding purposes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelId {
+    /// `UTS_RELEASE`, e.g. `6.1.0-56-amd64`.
+    pub release: String,
+    /// Upstream version, e.g. `6.1.192`.
+    pub version: Version,
+    /// e.g. `x86_64`.
+    pub arch: String,
+    /// e.g. `amd64`, `rt-amd64` (see [`flavor_from_release`]).
+    pub flavor: String,
+    /// See [`config_fingerprint`].
+    pub config_sha256: String,
+}
+
+impl KernelId {
+    /// Reads a prepared header tree (`/lib/modules/<release>/build`).
+    pub fn read(tree: &Path) -> Result<KernelId, String> {
+        let uts = tree.join("include/generated/utsrelease.h");
+        let uts_text = fs::read_to_string(&uts).map_err(|_| {
+            format!(
+                "{} is not a prepared kernel header tree (no include/generated/utsrelease.h)",
+                tree.display()
+            )
+        })?;
+        let release = uts_text
+            .lines()
+            .find_map(|l| l.strip_prefix("#define UTS_RELEASE "))
+            .map(|v| v.trim().trim_matches('"').to_string())
+            .ok_or_else(|| format!("no UTS_RELEASE in {}", uts.display()))?;
+        let config_path = tree.join(".config");
+        let config = fs::read_to_string(&config_path)
+            .map_err(|e| format!("cannot read {}: {e}", config_path.display()))?;
+        Ok(KernelId {
+            version: read_version(tree, &release)?,
+            arch: arch_from_config(&config).to_string(),
+            flavor: flavor_from_release(&release),
+            config_sha256: config_fingerprint(&config),
+            release,
+        })
+    }
+
+    /// The files [`KernelId::read`] looks at, for rebuild tracking.
+    pub fn inputs(tree: &Path) -> Vec<PathBuf> {
+        [
+            "include/generated/utsrelease.h",
+            "include/generated/uapi/linux/version.h",
+            "include/config/kernel.release",
+            ".config",
+        ]
+        .iter()
+        .map(|f| tree.join(f))
+        .collect()
+    }
+
+    /// `<major>.<minor>-<flavor>`, the name of this kernel's set.
+    pub fn set_name(&self) -> String {
+        format!(
+            "{}.{}-{}",
+            self.version.major, self.version.minor, self.flavor
+        )
+    }
+}
+
+/// The upstream version. `LINUX_VERSION_CODE` caps the sublevel at 255, so
+/// the sublevel comes from `LINUX_VERSION_SUBLEVEL` (newer trees) or from
+/// `kernel.release`/the release when those agree on major.minor.
+fn read_version(tree: &Path, release: &str) -> Result<Version, String> {
+    let file = tree.join("include/generated/uapi/linux/version.h");
+    let text = fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let define = |name: &str| -> Option<u64> {
+        text.lines().find_map(|l| {
+            let rest = l.strip_prefix("#define ")?.strip_prefix(name)?;
+            rest.trim().parse().ok()
+        })
+    };
+    if let (Some(major), Some(minor), Some(patch)) = (
+        define("LINUX_VERSION_MAJOR"),
+        define("LINUX_VERSION_PATCHLEVEL"),
+        define("LINUX_VERSION_SUBLEVEL"),
+    ) {
+        return Ok(Version::new(major, minor, patch));
+    }
+    let code = define("LINUX_VERSION_CODE")
+        .ok_or_else(|| format!("no LINUX_VERSION_CODE in {}", file.display()))?;
+    let (major, minor) = (code >> 16, (code >> 8) & 0xff);
+    let kernel_release = fs::read_to_string(tree.join("include/config/kernel.release"))
+        .unwrap_or_default();
+    for candidate in [kernel_release.trim(), release] {
+        if let Some(v) = leading_version(candidate) {
+            if v.major == major && v.minor == minor {
+                return Ok(v);
+            }
+        }
+    }
+    Ok(Version::new(major, minor, code & 0xff))
+}
+
+/// `6.1.192`, `6.1.0-56-amd64` -> 6.1.192, 6.1.0 (leniently, `6.1` -> 6.1.0).
+pub fn leading_version(text: &str) -> Option<Version> {
+    let head = text.split(['-', '+']).next()?;
+    let mut parts = head.split('.').map(|p| p.parse::<u64>().ok());
+    let major = parts.next()??;
+    let minor = parts.next().flatten().unwrap_or(0);
+    let patch = parts.next().flatten().unwrap_or(0);
+    Some(Version::new(major, minor, patch))
+}
+
+/// The architecture a kernel config is for.
+pub fn arch_from_config(config: &str) -> &'static str {
+    const ARCHES: &[(&str, &str)] = &[
+        ("CONFIG_X86_64", "x86_64"),
+        ("CONFIG_X86_32", "x86"),
+        ("CONFIG_ARM64", "arm64"),
+        ("CONFIG_ARM", "arm"),
+        ("CONFIG_RISCV", "riscv"),
+        ("CONFIG_PPC64", "powerpc64"),
+        ("CONFIG_PPC", "powerpc"),
+        ("CONFIG_S390", "s390"),
+        ("CONFIG_LOONGARCH", "loongarch"),
+        ("CONFIG_MIPS", "mips"),
+    ];
+    ARCHES
+        .iter()
+        .find(|(sym, _)| {
+            config
+                .lines()
+                .any(|l| l.trim().strip_prefix(sym) == Some("=y"))
+        })
+        .map_or("unknown", |(_, arch)| arch)
+}
+
+/// The release's trailing flavor words: `6.1.0-56-cloud-amd64` ->
+/// `cloud-amd64`, `6.12.117+deb12-amd64` -> `amd64`. The version and
+/// all-digit words (the Debian ABI number) are dropped; a release without
+/// any is flavor `default`.
+pub fn flavor_from_release(release: &str) -> String {
+    let words: Vec<&str> = release
+        .split('-')
+        .skip(1)
+        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    if words.is_empty() {
+        "default".to_string()
+    } else {
+        words.join("-")
+    }
+}
+
+/// SHA-256 of the config's `CONFIG_*` assignments (comments and blank lines
+/// dropped, lines sorted), so a re-saved but identical config keeps its
+/// fingerprint.
+pub fn config_fingerprint(config: &str) -> String {
+    let mut lines: Vec<&str> = config
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("CONFIG_"))
+        .collect();
+    lines.sort_unstable();
+    let mut hasher = Sha256::new();
+    for l in lines {
+        hasher.update(l.as_bytes());
+        hasher.update(b"\n");
+    }
+    hasher.finalize().iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flavors() {
+        assert_eq!(flavor_from_release("6.1.0-56-cloud-amd64"), "cloud-amd64");
+        assert_eq!(flavor_from_release("6.1.0-56-amd64"), "amd64");
+        assert_eq!(flavor_from_release("6.12.117+deb12-amd64"), "amd64");
+        assert_eq!(flavor_from_release("6.8.0"), "default");
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(leading_version("6.1.192"), Some(Version::new(6, 1, 192)));
+        assert_eq!(leading_version("6.12.117+deb12-amd64"), Some(Version::new(6, 12, 117)));
+        assert_eq!(leading_version("6.1"), Some(Version::new(6, 1, 0)));
+        assert_eq!(leading_version("amd64"), None);
+    }
+
+    #[test]
+    fn fingerprint_ignores_comments_and_order() {
+        let a = config_fingerprint("# c\nCONFIG_A=y\nCONFIG_B=m\n");
+        let b = config_fingerprint("CONFIG_B=m\n\n# other\nCONFIG_A=y\n");
+        assert_eq!(a, b);
+        assert_ne!(a, config_fingerprint("CONFIG_A=y\n"));
+    }
+
+    #[test]
+    fn arch() {
+        assert_eq!(arch_from_config("CONFIG_64BIT=y\nCONFIG_X86_64=y\n"), "x86_64");
+        assert_eq!(arch_from_config("CONFIG_ARM64=y\n"), "arm64");
+        assert_eq!(arch_from_config("# CONFIG_X86_64 is not set\n"), "unknown");
+    }
+}
