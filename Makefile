@@ -2,12 +2,12 @@
 # See README.md for the options; mk/kmod.mk does the work.
 
 KMOD_CRATE := hello
-KMOD_NONBUILD_GOALS := setup run test help
+KMOD_NONBUILD_GOALS := setup run test bench help
 
 .DEFAULT_GOAL := all
 include mk/kmod.mk
 
-.PHONY: setup run test help
+.PHONY: setup run test bench help
 # Installs what is missing (Debian packages; asks sudo when not root).
 setup:
 	@scripts/setup.sh
@@ -19,6 +19,10 @@ run: setup
 # Everything: every supported kernel, static checks, VM load tests.
 test: setup
 	@scripts/test.sh
+
+# Build-speed benchmarks against a C module and bindgen-at-build-time.
+bench: setup
+	@bench/run.sh
 
 help:
 	@sed -n 's/^## //p' README.md 2>/dev/null || true
