@@ -1,0 +1,175 @@
+//! Running the kernel's own Kbuild in throwaway external-module
+//! directories: to learn its C flags, and to compile generated C with them.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+use crate::flags::{self, Flags};
+use crate::tempdir::TempDir;
+use crate::tree::Tree;
+
+const PROBE: &str = "genprobe";
+
+/// `GEN_VERBOSE=1` prints the Kbuild and assembler logs gen reads.
+fn verbose() -> bool {
+    std::env::var_os("GEN_VERBOSE").is_some_and(|v| v != "0")
+}
+
+/// `make -C <tree> M=<dir> <targets>` with a neutral environment.
+fn make(tree: &Path, dir: &Path) -> Command {
+    let mut cmd = Command::new("make");
+    cmd.arg("-C")
+        .arg(tree)
+        .arg(format!("M={}", dir.display()))
+        .env("LC_ALL", "C")
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("MAKELEVEL")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Builds `genprobe.o` in a temporary external-module directory with
+/// `make -C <tree> M=<tmp>` and reads the command Kbuild recorded in
+/// `.genprobe.o.cmd`.
+pub fn probe(tree: &Tree) -> Result<Flags> {
+    let dir = TempDir::new("gen-kbuild-")?;
+    fs::write(dir.path().join("Kbuild"), format!("obj-m := {PROBE}.o\n"))?;
+    fs::write(
+        dir.path().join(format!("{PROBE}.c")),
+        "int genprobe(void);\nint genprobe(void)\n{\n\treturn 0;\n}\n",
+    )?;
+    let objtree = tree
+        .path
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", tree.path.display()))?;
+    let output = make(&objtree, dir.path())
+        .arg(format!("{PROBE}.o"))
+        .output()
+        .context("cannot run make (install it: sudo apt-get install make)")?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
+        bail!(
+            "Kbuild of {} failed to compile a one-file test module: {last}",
+            tree.path.display()
+        );
+    }
+    let cmd_file = dir.path().join(format!(".{PROBE}.o.cmd"));
+    let text = fs::read_to_string(&cmd_file)
+        .with_context(|| format!("Kbuild of {} wrote no {PROBE}.o.cmd", tree.path.display()))?;
+    let command = flags::recorded_command(&text)
+        .with_context(|| format!("no compile command in {}", cmd_file.display()))?;
+    flags::translate(&command, &objtree, dir.path())
+}
+
+/// Compiles C files with the tree's own Kbuild (gcc and the kernel's flags,
+/// plus `-I<shim> -ffunction-sections -fdata-sections` as a module build
+/// uses them) in a temporary directory, one object per file, continuing
+/// after errors. Returns the build log (stdout and stderr) and whether every
+/// object was built. When objtool names an alternative's replacement code
+/// rather than a function, the objects' relocations (`readelf -rW`) are
+/// appended to the log so the caller can find the function.
+pub fn compile(tree: &Tree, shim_dir: &Path, files: &[(String, String)]) -> Result<(String, bool)> {
+    let dir = TempDir::new("gen-compile-")?;
+    let objects: Vec<String> = files
+        .iter()
+        .map(|(name, _)| name.trim_end_matches(".c").to_string() + ".o")
+        .collect();
+    let kbuild = format!(
+        "obj-m := {}\nccflags-y := -I{} -ffunction-sections -fdata-sections\n",
+        objects.join(" "),
+        shim_dir.display()
+    );
+    fs::write(dir.path().join("Kbuild"), kbuild)?;
+    for (name, text) in files {
+        fs::write(dir.path().join(name), text)?;
+    }
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let output = make(&tree.path, dir.path())
+        .arg("-k")
+        .arg(format!("-j{jobs}"))
+        .args(&objects)
+        .output()
+        .context("cannot run make (install it: sudo apt-get install make)")?;
+    let mut log = String::from_utf8_lossy(&output.stdout).into_owned();
+    log.push_str(&String::from_utf8_lossy(&output.stderr));
+    if log.contains(".altinstr_replacement+") {
+        for object in &objects {
+            let relocs = Command::new("readelf")
+                .arg("-rW")
+                .arg(dir.path().join(object))
+                .env("LC_ALL", "C")
+                .output()
+                .context("cannot run readelf (install binutils)")?;
+            log.push_str(&String::from_utf8_lossy(&relocs.stdout));
+        }
+    }
+    // Report file names relative to the build directory.
+    let log = log.replace(&format!("{}/", dir.path().display()), "");
+    if verbose() {
+        eprintln!("gen: Kbuild log:\n{log}");
+    }
+    Ok((log, output.status.success()))
+}
+
+/// For assembler errors, which name no C function: compiles `file` to
+/// assembly with the tree's Kbuild, drops the line directives (so the
+/// assembler reports lines of the `.s` file rather than of a header) and
+/// assembles it. Returns the assembly text and the assembler's messages.
+pub fn assembler_messages(
+    tree: &Tree,
+    shim_dir: &Path,
+    (name, text): &(String, String),
+) -> Result<(String, String)> {
+    let dir = TempDir::new("gen-asm-")?;
+    let stem = name.trim_end_matches(".c");
+    let kbuild = format!(
+        "obj-m := {stem}.o\nccflags-y := -I{} -ffunction-sections -fdata-sections\n",
+        shim_dir.display()
+    );
+    fs::write(dir.path().join("Kbuild"), kbuild)?;
+    fs::write(dir.path().join(name), text)?;
+    let status = make(&tree.path, dir.path())
+        .arg(format!("{stem}.s"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .context("cannot run make")?;
+    let asm_path = dir.path().join(format!("{stem}.s"));
+    if !status.success() || !asm_path.is_file() {
+        bail!("Kbuild could not compile {name} to assembly");
+    }
+    let asm: String = fs::read_to_string(&asm_path)?
+        .lines()
+        .filter(|l| {
+            // `.loc`/`.file` and the `# 376 "percpu.h" 1` line markers
+            // gcc puts around inline asm make gas report header lines.
+            let t = l.trim_start();
+            let marker = t
+                .strip_prefix("# ")
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+            !(t.starts_with(".loc") || t.starts_with(".file") || marker)
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let plain = dir.path().join(format!("{stem}-plain.s"));
+    fs::write(&plain, &asm)?;
+    let output = Command::new("as")
+        .arg("--64")
+        .arg("-o")
+        .arg("/dev/null")
+        .arg(&plain)
+        .env("LC_ALL", "C")
+        .output()
+        .context("cannot run as (install binutils)")?;
+    let messages =
+        String::from_utf8_lossy(&output.stderr).replace(&format!("{}/", dir.path().display()), "");
+    if verbose() {
+        eprintln!("gen: assembler messages:\n{messages}");
+    }
+    Ok((asm, messages))
+}

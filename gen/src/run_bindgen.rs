@@ -1,0 +1,197 @@
+//! Running bindgen (libclang) over the header list and the shims: the Rust
+//! bindings and the C wrappers for static inline functions.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{anyhow, Context, Result};
+use bindgen::callbacks::{IntKind, ItemInfo, ItemKind, MacroParsingBehavior, ParseCallbacks};
+
+use crate::shim::{Shim, PREFIX};
+
+/// The bindgen this gen is built with (checked against Cargo.lock by a test).
+pub const BINDGEN_VERSION: &str = "0.73.2";
+/// Suffix bindgen appends to the C name of a static inline function to name
+/// its out-of-line wrapper: `kmalloc` -> `kmalloc__extern`.
+pub const WRAPPER_SUFFIX: &str = "__extern";
+/// Rust version the bindings are written for (the kernel side uses 1.96).
+pub const RUST_TARGET: (u64, u64) = (85, 0);
+const INPUT: &str = "gen-input.h";
+const WRAPPERS: &str = "wrappers";
+
+/// Types bindgen cannot express in Rust faithfully: kept as opaque blobs of
+/// the right size and alignment (their fields are not needed by modules).
+const OPAQUE: &[&str] = &[];
+/// Items that do not compile in Rust and are not needed by modules.
+const BLOCKLIST: &[&str] = &[];
+
+#[derive(Debug)]
+pub struct Output {
+    pub bindings: String,
+    /// The wrappers' C, still including bindgen's input header.
+    pub wrappers: String,
+    /// Functions renamed from `rust_shim_<name>` to `<name>`.
+    pub shim_functions: Vec<String>,
+}
+
+/// Loads libclang, or says how to install it.
+pub fn load_libclang() -> Result<()> {
+    if clang_sys::is_loaded() {
+        return Ok(());
+    }
+    clang_sys::load().map_err(|e| {
+        anyhow!("libclang not found ({e}); install it: sudo apt-get install libclang-dev")
+    })
+}
+
+pub fn clang_version() -> String {
+    bindgen::clang_version().full
+}
+
+/// Runs bindgen in `work` (a temporary directory) with the given clang args.
+/// `skip`: functions to leave out (static inlines that do not compile out of line).
+pub fn run(
+    shim: &Shim,
+    clang_args: &[String],
+    skip: &BTreeSet<String>,
+    work: &Path,
+) -> Result<Output> {
+    load_libclang()?;
+    let input = work.join(INPUT);
+    fs::write(&input, shim.input_header())?;
+    let renamed = Arc::new(Mutex::new(BTreeSet::new()));
+    let callbacks = Callbacks {
+        consts: shim.consts.clone(),
+        renamed: renamed.clone(),
+    };
+    let (minor, patch) = RUST_TARGET;
+    let target =
+        bindgen::RustTarget::stable(minor, patch).map_err(|e| anyhow!("bad Rust target: {e}"))?;
+    let mut builder = bindgen::Builder::default()
+        .header(input.to_string_lossy())
+        .clang_args(clang_args)
+        .rust_target(target)
+        .use_core()
+        .ctypes_prefix("core::ffi")
+        .formatter(bindgen::Formatter::Prettyplease)
+        .disable_header_comment()
+        .layout_tests(true)
+        .derive_default(true)
+        .derive_debug(false)
+        .generate_comments(false)
+        .merge_extern_blocks(true)
+        .wrap_static_fns(true)
+        .wrap_static_fns_suffix(WRAPPER_SUFFIX)
+        .wrap_static_fns_path(work.join(WRAPPERS))
+        .parse_callbacks(Box::new(callbacks));
+    for item in OPAQUE {
+        builder = builder.opaque_type(item);
+    }
+    for item in BLOCKLIST {
+        builder = builder.blocklist_item(item);
+    }
+    for name in skip {
+        builder = builder.blocklist_function(name);
+    }
+    // libclang prints its diagnostics straight to stderr; they are in the
+    // error bindgen returns, so keep them off the terminal.
+    let bindings = with_stderr_silenced(|| builder.generate())
+        .map_err(|e| anyhow!("{}", first_error(&e.to_string())))
+        .context("bindgen failed")?;
+    let bindings = bindings.to_string();
+    let wrappers_path = work.join(WRAPPERS).with_extension("c");
+    let wrappers = fs::read_to_string(&wrappers_path)
+        .with_context(|| format!("bindgen wrote no {}", wrappers_path.display()))?;
+    let shim_functions = renamed
+        .lock()
+        .map(|s| s.iter().cloned().collect())
+        .unwrap_or_default();
+    Ok(Output {
+        bindings,
+        wrappers,
+        shim_functions,
+    })
+}
+
+/// Runs `f` with file descriptor 2 pointing to /dev/null.
+fn with_stderr_silenced<T>(f: impl FnOnce() -> T) -> T {
+    use std::os::fd::AsRawFd;
+    let Ok(null) = fs::OpenOptions::new().write(true).open("/dev/null") else {
+        return f();
+    };
+    // SAFETY: plain fd juggling on valid descriptors; the saved copy of fd 2
+    // is put back and closed before returning.
+    let saved = unsafe { libc::dup(2) };
+    if saved < 0 || unsafe { libc::dup2(null.as_raw_fd(), 2) } < 0 {
+        if saved >= 0 {
+            unsafe { libc::close(saved) };
+        }
+        return f();
+    }
+    let out = f();
+    unsafe {
+        libc::dup2(saved, 2);
+        libc::close(saved);
+    }
+    out
+}
+
+/// The first clang error of a diagnostic dump, for a one-line message.
+fn first_error(diag: &str) -> String {
+    diag.lines()
+        .find(|l| l.contains("error:"))
+        .unwrap_or_else(|| diag.lines().next().unwrap_or("unknown error"))
+        .trim()
+        .to_string()
+}
+
+#[derive(Debug)]
+struct Callbacks {
+    consts: BTreeSet<String>,
+    renamed: Arc<Mutex<BTreeSet<String>>>,
+}
+
+impl ParseCallbacks for Callbacks {
+    /// consts.h gives these macros a type: do not emit them twice.
+    fn will_parse_macro(&self, name: &str) -> MacroParsingBehavior {
+        if self.consts.contains(name) {
+            MacroParsingBehavior::Ignore
+        } else {
+            MacroParsingBehavior::Default
+        }
+    }
+
+    /// `rust_shim_<name>` -> `<name>`.
+    fn generated_name_override(&self, item: ItemInfo<'_>) -> Option<String> {
+        let name = item.name.strip_prefix(PREFIX)?;
+        if matches!(item.kind, ItemKind::Function) {
+            if let Ok(mut set) = self.renamed.lock() {
+                set.insert(name.to_string());
+            }
+        }
+        Some(name.to_string())
+    }
+
+    /// Renamed shim functions still link against `rust_shim_<name>`.
+    fn generated_link_name_override(&self, item: ItemInfo<'_>) -> Option<String> {
+        if !matches!(item.kind, ItemKind::Function) {
+            return None;
+        }
+        let set = self.renamed.lock().ok()?;
+        set.contains(item.name)
+            .then(|| format!("{PREFIX}{}", item.name))
+    }
+
+    /// errno values are C `int`s (`-EFAULT` is returned as int).
+    fn int_macro(&self, name: &str, value: i64) -> Option<IntKind> {
+        let errno_like = name.len() > 1
+            && name.starts_with('E')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && (1..4096).contains(&value);
+        errno_like.then_some(IntKind::Int)
+    }
+}

@@ -1,0 +1,141 @@
+//! The hand-written part of every set's input, in the repository's `shim/`:
+//! `headers.txt` (the one header list), `shim.h` (macro wrappers) and
+//! `consts.h` (typed constants for macros bindgen cannot evaluate).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+/// C symbols of shim functions and constants start with this; gen strips it
+/// to get the Rust name.
+pub const PREFIX: &str = "rust_shim_";
+pub const HEADER_LIST: &str = "headers.txt";
+pub const SHIM_HEADER: &str = "shim.h";
+pub const CONSTS_HEADER: &str = "consts.h";
+
+#[derive(Debug, Clone)]
+pub struct Shim {
+    pub dir: PathBuf,
+    /// As written in `#include <...>`, in list order.
+    pub headers: Vec<String>,
+    /// Macro names that consts.h turns into typed constants.
+    pub consts: BTreeSet<String>,
+}
+
+impl Shim {
+    pub fn load(dir: &Path) -> Result<Shim> {
+        let list = dir.join(HEADER_LIST);
+        let text = fs::read_to_string(&list)
+            .with_context(|| format!("cannot read the header list {}", list.display()))?;
+        let headers = parse_header_list(&text)
+            .with_context(|| format!("bad header list {}", list.display()))?;
+        for name in [SHIM_HEADER, CONSTS_HEADER] {
+            let file = dir.join(name);
+            if !file.is_file() {
+                bail!("missing {}", file.display());
+            }
+        }
+        let consts_text = fs::read_to_string(dir.join(CONSTS_HEADER))
+            .with_context(|| format!("cannot read {}", dir.join(CONSTS_HEADER).display()))?;
+        if consts_text
+            .lines()
+            .any(|l| l.trim_start().starts_with("#include"))
+        {
+            bail!(
+                "{} must not #include anything (it is read after headers.txt and shim.h)",
+                dir.join(CONSTS_HEADER).display()
+            );
+        }
+        Ok(Shim {
+            dir: dir.to_path_buf(),
+            headers,
+            consts: const_names(&consts_text),
+        })
+    }
+
+    /// The header bindgen reads: the listed headers, then the shims.
+    pub fn input_header(&self) -> String {
+        let mut out = String::from("/* bindgen input made by gen */\n");
+        out.push_str(&self.wrapper_includes());
+        out.push_str(&format!("#include \"{CONSTS_HEADER}\"\n"));
+        out
+    }
+
+    /// `#include <...>` lines for the listed headers.
+    pub fn includes(&self) -> String {
+        self.headers
+            .iter()
+            .map(|h| format!("#include <{h}>\n"))
+            .collect()
+    }
+
+    /// What wrappers.c includes: everything bindgen saw but consts.h.
+    pub fn wrapper_includes(&self) -> String {
+        format!("{}#include \"{SHIM_HEADER}\"\n", self.includes())
+    }
+}
+
+fn parse_header_list(text: &str) -> Result<Vec<String>> {
+    let mut headers = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let entry = line.split('#').next().unwrap_or("").trim();
+        if entry.is_empty() {
+            continue;
+        }
+        let valid = entry.ends_with(".h")
+            && !entry.starts_with('/')
+            && !entry.split('/').any(|c| c == ".." || c.is_empty())
+            && entry
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_-.".contains(c));
+        if !valid {
+            bail!(
+                "line {}: '{entry}' is not a header path like linux/slab.h",
+                n + 1
+            );
+        }
+        if headers.iter().any(|h| h == entry) {
+            bail!("line {}: {entry} is listed twice", n + 1);
+        }
+        headers.push(entry.to_string());
+    }
+    if headers.is_empty() {
+        bail!("it lists no headers");
+    }
+    Ok(headers)
+}
+
+/// `NAME` for every `rust_shim_NAME` in consts.h.
+fn const_names(text: &str) -> BTreeSet<String> {
+    text.match_indices(PREFIX)
+        .map(|(i, _)| {
+            text[i + PREFIX.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_list() {
+        let h = parse_header_list("# c\nlinux/slab.h # x\n\n  linux/fs.h\n").unwrap();
+        assert_eq!(h, ["linux/slab.h", "linux/fs.h"]);
+        assert!(parse_header_list("/abs/x.h").is_err());
+        assert!(parse_header_list("linux/../x.h").is_err());
+        assert!(parse_header_list("# only comments").is_err());
+    }
+
+    #[test]
+    fn consts() {
+        let n = const_names("const gfp_t rust_shim_GFP_KERNEL = GFP_KERNEL;\n/* rust_shim_ */");
+        assert_eq!(n.into_iter().collect::<Vec<_>>(), ["GFP_KERNEL"]);
+    }
+}
