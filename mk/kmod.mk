@@ -12,7 +12,8 @@
 #   RUST_ROOT=DIR   toolchain holding bin/rustc, bin/cargo and rust-src (/usr)
 #   V=1             echo every command (cargo verbose too)
 #   RELEASE=1       optimised build without debug info
-#   KERNEL_INCLUDE  extra headers to bind (used by build-time generation)
+#   REGEN=1         generate the binding set at build time (needs libclang)
+#   KERNEL_INCLUDE  extra headers to bind with REGEN=1 (e.g. linux/netdevice.h)
 
 KO_MK_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 -include config.mk
@@ -24,6 +25,8 @@ KMOD_NAME := $(subst -,_,$(KMOD_CRATE))
 KDIR ?= /lib/modules/$(shell uname -r)/build
 RUST_ROOT ?= /usr
 KERNEL_INCLUDE ?=
+KO_SETS_DIR ?=
+KO_SHIM_DIR ?=
 
 ifeq ($(V),1)
   Q :=
@@ -107,6 +110,22 @@ KO_RUSTFLAGS += $(if $(CONFIG_CALL_PADDING),-Zpatchable-function-entry=$(CONFIG_
 KO_RUSTFLAGS += $(if $(CONFIG_FRAME_POINTER),-Cforce-frame-pointers=y)
 KO_RUSTFLAGS := $(strip $(KO_RUSTFLAGS))
 
+# cfgs that let one source cover several kernels (see the bindings crate's
+# docs): `kernel_at_least = "M.m"` for every release up to the target's
+# (majors 4 to 6 had at most 20 minors), and `kernel_flavor = "amd64"`.
+ko_version := $(shell sed -n 's/^\#define LINUX_VERSION_CODE \([0-9]*\)$$/\1/p' \
+    $(KDIR)/include/generated/uapi/linux/version.h)
+ko_major := $(shell echo $$(( $(ko_version) >> 16 )))
+ko_minor := $(shell echo $$(( ($(ko_version) >> 8) & 255 )))
+ko_at_least := $(shell for major in 4 5 6 7 8 9; do [ $$major -le $(ko_major) ] || break; \
+    last=20; [ $$major -lt $(ko_major) ] || last=$(ko_minor); \
+    for minor in $$(seq 0 $$last); do echo $$major.$$minor; done; done)
+KO_FLAVOR := $(shell echo '$(KO_RELEASE)' | tr '-' '\n' | sed 1d | grep -v '^[0-9]*$$' | paste -sd-)
+# (Written for a double-quoted shell word: cargo splits RUSTFLAGS on spaces.)
+KO_CFG_FLAGS := $(foreach v,$(ko_at_least),--cfg kernel_at_least=\"$(v)\") \
+    --cfg kernel_flavor=\"$(or $(KO_FLAVOR),default)\" \
+    --check-cfg cfg(kernel_at_least,values(any())) --check-cfg cfg(kernel_flavor,values(any()))
+
 ## Paths ######################################################################
 
 # core/alloc/compiler_builtins compiled with exactly these flags, shared by
@@ -125,9 +144,24 @@ KO_KO := $(KO_KBUILD)/$(KMOD_NAME).ko
 # Written by the bindings build script: the chosen set, the shim directory, why.
 KO_SET_CHOICE := $(KO_WORK)/bindings-set
 
+# REGEN=1: generate a set for exactly this kernel (plus KERNEL_INCLUDE
+# headers) with gen at build time, into a cache keyed by every input: the
+# committed sets are never touched. Needs libclang (libclang-dev).
+KO_REPO := $(abspath $(KO_MK_DIR)/..)
+ifneq ($(strip $(KERNEL_INCLUDE)),)
+  REGEN := 1
+endif
+ifeq ($(REGEN),1)
+  ko_regen_key := $(shell { cat $(KO_REPO)/shim/* $(KO_REPO)/gen/Cargo.toml $(KO_REPO)/gen/src/*.rs \
+      $(KDIR)/.config $(KDIR)/include/generated/utsrelease.h; echo '$(KERNEL_INCLUDE)'; } | sha256sum | cut -c1-16)
+  KO_REGEN_DIR := $(KO_CACHE)/regen/$(ko_regen_key)
+  KO_SETS_DIR := $(KO_REGEN_DIR)/sets
+  KO_SHIM_DIR := $(KO_REGEN_DIR)/shim
+endif
+
 # Everything that changes the output but not a file's timestamp: rewritten
 # only when it changes, so a no-op `make` stays a no-op.
-ko_inputs := $(KO_RUST_VERSION) | $(KO_RUSTFLAGS) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB)
+ko_inputs := $(KO_RUST_VERSION) | $(KO_RUSTFLAGS) | $(KO_CFG_FLAGS) | $(KO_SETS_DIR) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB)
 $(shell mkdir -p $(KO_KBUILD) && printf '%s\n' '$(ko_inputs)' > $(KO_KBUILD)/inputs.new && \
     if cmp -s $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; then rm $(KO_KBUILD)/inputs.new; \
     else mv $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; fi)
@@ -138,13 +172,26 @@ $(KO_SYSROOT)/flags:
 	$(call ko_say,SYSROOT,core+alloc for $(KO_RELEASE) (once per toolchain and flag set))
 	$(Q)$(KO_MK_DIR)/../scripts/build-sysroot.sh $(KO_RUSTC) $(KO_CARGO) $(KO_SYSROOT) $(KO_RUSTFLAGS)
 
+ifeq ($(REGEN),1)
+$(KO_REGEN_DIR)/complete:
+	$(call ko_say,GEN,binding set for $(KO_RELEASE)$(if $(KERNEL_INCLUDE), + $(KERNEL_INCLUDE)) (cached: $(KO_REGEN_DIR)))
+	$(Q)rm -rf $(KO_REGEN_DIR) && mkdir -p $(KO_SETS_DIR) && cp -r $(KO_REPO)/shim $(KO_SHIM_DIR)
+	$(Q)printf '%s\n' $(KERNEL_INCLUDE) >> $(KO_SHIM_DIR)/headers.txt
+	$(Q)RUSTC=$(KO_RUSTC) CARGO_TARGET_DIR=$(KO_CACHE)/gen-target $(KO_CARGO) run $(ko_cargo_verbosity) \
+	    --release --manifest-path $(KO_REPO)/Cargo.toml -p gen -- \
+	    --kdir $(KDIR) --sets-dir $(KO_SETS_DIR) --shim-dir $(KO_SHIM_DIR)
+	$(Q)touch $@
+$(KO_LIB): $(KO_REGEN_DIR)/complete
+endif
+
 # cargo's dep-info lists the module's sources: cargo only runs when one changed.
 -include $(KO_LIB:.a=.d)
 $(KO_LIB): $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST)
 	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE))
 	$(Q)RUSTC=$(KO_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(KO_TARGET) \
 	    KO_KDIR=$(KDIR) KO_SET_CHOICE=$(KO_SET_CHOICE) \
-	    RUSTFLAGS='$(KO_RUSTFLAGS) --sysroot $(KO_SYSROOT)' \
+	    $(if $(KO_SETS_DIR),KO_SETS_DIR=$(KO_SETS_DIR)) $(if $(KO_SHIM_DIR),KO_SHIM_DIR=$(KO_SHIM_DIR)) \
+	    RUSTFLAGS="$(KO_RUSTFLAGS) $(KO_CFG_FLAGS) --sysroot $(KO_SYSROOT)" \
 	    $(KO_CARGO) build $(ko_cargo_verbosity) --manifest-path $(KMOD_MANIFEST) \
 	    -p $(KMOD_CRATE) --target $(KO_TARGET_TRIPLE) --profile $(KO_PROFILE) \
 	    $(if $(Q),2>$(KO_WORK)/cargo.log || { \

@@ -102,6 +102,18 @@ void rust_shim_mutex_lock(struct mutex *lock);
 int rust_shim_mutex_lock_interruptible(struct mutex *lock);
 #endif
 void rust_shim_spin_lock_init(spinlock_t *lock);
+/*
+ * Lock initialisers taking the lock class from the caller (one key per
+ * lock declaration site, as the C macros do with their hidden static key).
+ * Not macros themselves: the Rust names carry the `_with_key` suffix.
+ */
+void rust_shim_mutex_init_with_key(struct mutex *lock, const char *name,
+				   struct lock_class_key *key);
+void rust_shim_spin_lock_init_with_key(spinlock_t *lock, const char *name,
+				       struct lock_class_key *key);
+void rust_shim_init_waitqueue_head_with_key(struct wait_queue_head *wq_head,
+					    const char *name,
+					    struct lock_class_key *key);
 unsigned long rust_shim_spin_lock_irqsave(spinlock_t *lock);
 
 /* wait.c: wait queues */

@@ -33,3 +33,23 @@ unsigned long rust_shim_spin_lock_irqsave(spinlock_t *lock)
 	spin_lock_irqsave(lock, flags);
 	return flags;
 }
+
+void rust_shim_mutex_init_with_key(struct mutex *lock, const char *name,
+				   struct lock_class_key *key)
+{
+	__mutex_init(lock, name, key);
+}
+
+void rust_shim_spin_lock_init_with_key(spinlock_t *lock, const char *name,
+				       struct lock_class_key *key)
+{
+	/* What spin_lock_init() expands to, with the caller's key. */
+#if defined(CONFIG_PREEMPT_RT)
+	rt_mutex_base_init(&lock->lock);
+	__rt_spin_lock_init(lock, name, key, false);
+#elif defined(CONFIG_DEBUG_SPINLOCK)
+	__raw_spin_lock_init(spinlock_check(lock), name, key, LD_WAIT_CONFIG);
+#else
+	spin_lock_init(lock);
+#endif
+}

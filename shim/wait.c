@@ -7,6 +7,13 @@ void rust_shim_init_waitqueue_head(struct wait_queue_head *wq_head)
 	init_waitqueue_head(wq_head);
 }
 
+void rust_shim_init_waitqueue_head_with_key(struct wait_queue_head *wq_head,
+					    const char *name,
+					    struct lock_class_key *key)
+{
+	__init_waitqueue_head(wq_head, name, key);
+}
+
 void rust_shim_wake_up(struct wait_queue_head *wq_head)
 {
 	wake_up(wq_head);

@@ -1,7 +1,9 @@
 //! Picks the committed binding set that matches the target kernel, so a
 //! module build never runs bindgen.
 //!
-//! The target kernel is the header tree in `KO_KDIR` (set by mk/kmod.mk), or
+//! The sets are `sets/` (or `KO_SETS_DIR`), the shim C `shim/` (or
+//! `KO_SHIM_DIR`). The target kernel is the header tree in `KO_KDIR` (set by
+//! mk/kmod.mk), or
 //! the running kernel's `/lib/modules/$(uname -r)/build`. A set matches when
 //! its arch and its major.minor version are the target's; among matches, an
 //! identical kernel config wins, then the same flavor. The choice is written
@@ -46,8 +48,16 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
-    let sets_dir = manifest.join("sets");
-    let shim_dir = manifest.join("shim");
+    // KO_SETS_DIR: sets generated at build time (`make REGEN=1`) or by tests;
+    // the committed ones otherwise.
+    let sets_dir = env::var_os("KO_SETS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("sets"));
+    let shim_dir = env::var_os("KO_SHIM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("shim"));
+    println!("cargo:rerun-if-env-changed=KO_SETS_DIR");
+    println!("cargo:rerun-if-env-changed=KO_SHIM_DIR");
     println!("cargo:rerun-if-env-changed=KO_KDIR");
     println!("cargo:rerun-if-env-changed=KO_SET_CHOICE");
     println!("cargo:rerun-if-changed={}", sets_dir.display());

@@ -74682,6 +74682,24 @@ unsafe extern "C" {
     pub fn mutex_init(lock: *mut mutex);
     #[link_name = "\u{1}rust_shim_spin_lock_init"]
     pub fn spin_lock_init(lock: *mut spinlock_t);
+    #[link_name = "\u{1}rust_shim_mutex_init_with_key"]
+    pub fn mutex_init_with_key(
+        lock: *mut mutex,
+        name: *const core::ffi::c_char,
+        key: *mut lock_class_key,
+    );
+    #[link_name = "\u{1}rust_shim_spin_lock_init_with_key"]
+    pub fn spin_lock_init_with_key(
+        lock: *mut spinlock_t,
+        name: *const core::ffi::c_char,
+        key: *mut lock_class_key,
+    );
+    #[link_name = "\u{1}rust_shim_init_waitqueue_head_with_key"]
+    pub fn init_waitqueue_head_with_key(
+        wq_head: *mut wait_queue_head,
+        name: *const core::ffi::c_char,
+        key: *mut lock_class_key,
+    );
     #[link_name = "\u{1}rust_shim_spin_lock_irqsave"]
     pub fn spin_lock_irqsave(lock: *mut spinlock_t) -> core::ffi::c_ulong;
     #[link_name = "\u{1}rust_shim_init_waitqueue_head"]

@@ -1,0 +1,36 @@
+//! Calls whose C signature changed between supported kernels, selected
+//! with the `kernel_at_least` cfg (see the crate docs).
+
+use core::ffi::c_char;
+
+/// `class_create(name)`: creates a device class owned by this module.
+///
+/// # Safety
+///
+/// `name` must be a NUL-terminated string that outlives the class.
+#[cfg(kernel_at_least = "6.4")]
+pub unsafe fn class_create(name: *const c_char) -> *mut super::class {
+    // SAFETY: the caller guarantees `name`; the function is exported since 6.4.
+    unsafe { super::class_create(name) }
+}
+
+/// `class_create(THIS_MODULE, name)`: before 6.4 the macro took the owner
+/// and hid a static lock class key, which is spelled out here.
+///
+/// # Safety
+///
+/// `name` must be a NUL-terminated string that outlives the class.
+#[cfg(not(kernel_at_least = "6.4"))]
+pub unsafe fn class_create(name: *const c_char) -> *mut super::class {
+    use core::cell::UnsafeCell;
+
+    struct Key(UnsafeCell<super::lock_class_key>);
+    // SAFETY: the key is only handed to the kernel, which synchronises
+    // lockdep's use of it; Rust never reads or writes it.
+    unsafe impl Sync for Key {}
+    // SAFETY: an all-zero lock_class_key is the C static's initial state.
+    static KEY: Key = Key(UnsafeCell::new(unsafe { core::mem::zeroed() }));
+    // SAFETY: `this_module()` is the module being built; the caller
+    // guarantees `name`; KEY lives forever.
+    unsafe { super::__class_create(super::this_module(), name, KEY.0.get()) }
+}
