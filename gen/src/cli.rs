@@ -49,7 +49,7 @@ GEN_VERBOSE=1 prints the Kbuild logs gen reads.";
 #[command(
     name = "gen",
     version = VERSION,
-    about = "Generate kernel binding sets (bindings.rs, wrappers.c, meta.toml) from installed headers",
+    about = "Generate kernel binding sets (bindings.rs, wrappers.c, layout.c, layout.txt, meta.toml) from installed headers",
     after_help = AFTER_HELP
 )]
 pub struct Cli {
@@ -153,7 +153,8 @@ fn generate_sets(sets_dir: &Path, shim: &Shim, trees: &[Tree], progress: &Progre
         let dest = stage.dest().to_path_buf();
         stage.commit(set)?;
         progress.note(&format!(
-            "wrote {} from {} in {:.1}s: {} static inline wrappers, {} shims, {} constants",
+            "wrote {} from {} in {:.1}s: {} static inline wrappers, {} shims, {} constants, \
+             {} layout checks ({} dropped; layout.c compiles in {:.1}s)",
             dest.display(),
             trees
                 .iter()
@@ -162,7 +163,10 @@ fn generate_sets(sets_dir: &Path, shim: &Shim, trees: &[Tree], progress: &Progre
             set.stats.seconds,
             set.stats.wrappers,
             set.stats.shim_functions,
-            set.stats.constants
+            set.stats.constants,
+            set.stats.layout.items,
+            set.stats.layout.dropped,
+            set.stats.layout.compile_seconds
         ));
     }
     Ok(())

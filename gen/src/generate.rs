@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::clang_walk;
 use crate::kbuild;
+use crate::layout::{self, RustSide};
 use crate::meta::{self, Meta};
 use crate::progress::Progress;
 use crate::prune;
@@ -38,6 +40,7 @@ pub struct Stats {
     pub wrappers: usize,
     pub shim_functions: usize,
     pub constants: usize,
+    pub layout: layout::Counts,
     pub seconds: f64,
 }
 
@@ -101,16 +104,44 @@ pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFile
         .lines()
         .filter(|l| l.starts_with("pub const "))
         .count();
+    let headers = progress
+        .step(&format!("{name}: reading C layouts with libclang"), || {
+            let work = TempDir::new("gen-walk-")?;
+            let input = work.path().join("gen-input.h");
+            std::fs::write(&input, shim.input_header())?;
+            clang_walk::walk(&input, &args)
+        })
+        .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
+    let candidates = layout::items(&headers, &RustSide::parse(&bindings), &out.seen, shim)
+        .with_context(|| format!("set {name}"))?;
+    let checked = progress
+        .step(&format!("{name}: compiling layout.c with Kbuild"), || {
+            layout::verify(tree, shim, candidates)
+        })
+        .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
     let stats = Stats {
         wrappers: wrappers::count(&wrappers_c),
         shim_functions: out.shim_functions.len(),
         constants,
+        layout: layout::Counts {
+            items: checked.items.len(),
+            dropped: checked.dropped.len(),
+            compile_seconds: checked.seconds,
+        },
         seconds: start.elapsed().as_secs_f64(),
     };
     let meta = Meta::new(tree, &flags.compiler, shim, &stats, &dropped)?;
     let files = vec![
         (BINDINGS_RS.to_string(), bindings),
         (CLANG_ARGS.to_string(), flags.render(target)),
+        (
+            layout::LAYOUT_C.to_string(),
+            layout::render_c(&checked.items, shim).0,
+        ),
+        (
+            layout::LAYOUT_TXT.to_string(),
+            layout::render_txt(&name, &checked.items, &checked.dropped),
+        ),
         (META_TOML.to_string(), meta::render(&meta)),
         (WRAPPERS_C.to_string(), wrappers_c),
     ];

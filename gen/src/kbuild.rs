@@ -67,13 +67,25 @@ pub fn probe(tree: &Tree) -> Result<Flags> {
 }
 
 /// Compiles C files with the tree's own Kbuild (gcc and the kernel's flags,
-/// plus `-I<shim> -ffunction-sections -fdata-sections` as a module build
-/// uses them) in a temporary directory, one object per file, continuing
+/// plus `-I<shim>` as a module build uses it, and `-ffunction-sections
+/// -fdata-sections` so that each wrapper's code and tables sit in sections
+/// named after it, which lets objtool's messages and `.altinstructions`
+/// relocations be traced to one wrapper) in a temporary directory, one
+/// object per file, continuing
 /// after errors. Returns the build log (stdout and stderr) and whether every
 /// object was built. When objtool names an alternative's replacement code
 /// rather than a function, the objects' relocations (`readelf -rW`) are
 /// appended to the log so the caller can find the function.
 pub fn compile(tree: &Tree, shim_dir: &Path, files: &[(String, String)]) -> Result<(String, bool)> {
+    compile_in(tree, shim_dir, files).map(|(log, ok, _)| (log, ok))
+}
+
+/// [`compile`], also returning the build directory (with the objects).
+pub fn compile_in(
+    tree: &Tree,
+    shim_dir: &Path,
+    files: &[(String, String)],
+) -> Result<(String, bool, TempDir)> {
     let dir = TempDir::new("gen-compile-")?;
     let objects: Vec<String> = files
         .iter()
@@ -113,7 +125,7 @@ pub fn compile(tree: &Tree, shim_dir: &Path, files: &[(String, String)]) -> Resu
     if verbose() {
         eprintln!("gen: Kbuild log:\n{log}");
     }
-    Ok((log, output.status.success()))
+    Ok((log, output.status.success(), dir))
 }
 
 /// For assembler errors, which name no C function: compiles `file` to

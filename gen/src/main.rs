@@ -2,10 +2,12 @@
 //! installed kernel header trees. See `cargo run -p gen -- --help`.
 
 mod check;
+mod clang_walk;
 mod cli;
 mod flags;
 mod generate;
 mod kbuild;
+mod layout;
 mod meta;
 mod progress;
 mod prune;

@@ -5,7 +5,6 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use sha2::{Digest, Sha256};
 
 use crate::generate::{Stats, GENERATED};
 use crate::run_bindgen;
@@ -45,7 +44,7 @@ impl Meta {
             version: tree.version.to_string(),
             arch: tree.arch.clone(),
             flavor: tree.flavor.clone(),
-            config_sha256: config_fingerprint(&config),
+            config_sha256: tree.config_sha256.clone(),
             compiler: config_value(&config, "CONFIG_CC_VERSION_TEXT")
                 .unwrap_or_else(|| compiler_command.to_string()),
             compiler_command: compiler_command.to_string(),
@@ -55,27 +54,6 @@ impl Meta {
             stats: stats.clone(),
         })
     }
-}
-
-/// SHA-256 of the config's `CONFIG_*` assignments (comments and blank lines
-/// dropped, lines sorted), so a re-saved but identical config keeps its print.
-pub fn config_fingerprint(config: &str) -> String {
-    let mut lines: Vec<&str> = config
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("CONFIG_"))
-        .collect();
-    lines.sort_unstable();
-    let mut hasher = Sha256::new();
-    for l in lines {
-        hasher.update(l.as_bytes());
-        hasher.update(b"\n");
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn config_value(config: &str, key: &str) -> Option<String> {
@@ -137,6 +115,12 @@ pub fn render(m: &Meta) -> String {
     s.push_str(&format!("static_inline_wrappers = {}\n", m.stats.wrappers));
     s.push_str(&format!("shim_functions = {}\n", m.stats.shim_functions));
     s.push_str(&format!("constants = {}\n", m.stats.constants));
+    s.push_str(
+        "\n[layout]\n# layout.c/layout.txt: sizes, alignments, field offsets and values checked\n\
+         # against the target kernel's gcc in every module build; dropped: rejected by gcc\n",
+    );
+    s.push_str(&format!("checks = {}\n", m.stats.layout.items));
+    s.push_str(&format!("dropped_checks = {}\n", m.stats.layout.dropped));
     s.push_str("\n[input]\n# shim/headers.txt\nheaders = [\n");
     for h in &m.headers {
         s.push_str(&format!("    {},\n", quote(h)));
@@ -163,17 +147,4 @@ pub fn read_value(set_dir: &Path, key: &str) -> Option<String> {
         let (k, v) = l.split_once('=')?;
         (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprint_ignores_comments_and_order() {
-        let a = config_fingerprint("# c\nCONFIG_A=y\nCONFIG_B=m\n");
-        let b = config_fingerprint("CONFIG_B=m\n\n# other\nCONFIG_A=y\n");
-        assert_eq!(a, b);
-        assert_ne!(a, config_fingerprint("CONFIG_A=y\n"));
-    }
 }

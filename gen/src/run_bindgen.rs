@@ -7,8 +7,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Context, Result};
-use bindgen::callbacks::{IntKind, ItemInfo, ItemKind, MacroParsingBehavior, ParseCallbacks};
+use bindgen::callbacks::{
+    EnumVariantValue, IntKind, ItemInfo, ItemKind, MacroParsingBehavior, ParseCallbacks,
+};
 
+use crate::layout::Seen;
 use crate::shim::{Shim, PREFIX};
 
 /// The bindgen this gen is built with (checked against Cargo.lock by a test).
@@ -26,6 +29,18 @@ const WRAPPERS: &str = "wrappers";
 const OPAQUE: &[&str] = &[];
 /// Items that do not compile in Rust and are not needed by modules.
 const BLOCKLIST: &[&str] = &[];
+/// Macros whose value bindgen's evaluator (cexpr) gets wrong for C, left out
+/// of bindings.rs. gen's layout check finds them (the kernel's gcc computes
+/// another value) and fails until they are listed here. A module that needs
+/// one gets a typed constant from shim/consts.h, which clang evaluates as C.
+const MISEVALUATED_MACROS: &[&str] = &[
+    // linux/jiffies.h defines it, then #undefs and redefines it under an #if;
+    // bindgen keeps the first definition (23 at HZ=250), C the last (24).
+    "SEC_JIFFIE_SC",
+    // `~VFS_CAP_REVISION_MASK` (0xFF000000, an unsigned int in C): C gives
+    // 0x00FFFFFF, cexpr computes in i64 and gives -0xFF000001.
+    "VFS_CAP_FLAGS_MASK",
+];
 
 #[derive(Debug)]
 pub struct Output {
@@ -34,6 +49,8 @@ pub struct Output {
     pub wrappers: String,
     /// Functions renamed from `rust_shim_<name>` to `<name>`.
     pub shim_functions: Vec<String>,
+    /// Integer macros and enumerators bindgen evaluated (for layout.c).
+    pub seen: Seen,
 }
 
 /// Loads libclang, or says how to install it.
@@ -62,9 +79,11 @@ pub fn run(
     let input = work.join(INPUT);
     fs::write(&input, shim.input_header())?;
     let renamed = Arc::new(Mutex::new(BTreeSet::new()));
+    let seen = Arc::new(Mutex::new(Seen::default()));
     let callbacks = Callbacks {
         consts: shim.consts.clone(),
         renamed: renamed.clone(),
+        seen: seen.clone(),
     };
     let (minor, patch) = RUST_TARGET;
     let target =
@@ -89,7 +108,7 @@ pub fn run(
     for item in OPAQUE {
         builder = builder.opaque_type(item);
     }
-    for item in BLOCKLIST {
+    for item in BLOCKLIST.iter().chain(MISEVALUATED_MACROS) {
         builder = builder.blocklist_item(item);
     }
     for name in skip {
@@ -108,10 +127,15 @@ pub fn run(
         .lock()
         .map(|s| s.iter().cloned().collect())
         .unwrap_or_default();
+    let seen = seen
+        .lock()
+        .map(|mut s| std::mem::take(&mut *s))
+        .unwrap_or_default();
     Ok(Output {
         bindings,
         wrappers,
         shim_functions,
+        seen,
     })
 }
 
@@ -151,6 +175,7 @@ fn first_error(diag: &str) -> String {
 struct Callbacks {
     consts: BTreeSet<String>,
     renamed: Arc<Mutex<BTreeSet<String>>>,
+    seen: Arc<Mutex<Seen>>,
 }
 
 impl ParseCallbacks for Callbacks {
@@ -184,8 +209,30 @@ impl ParseCallbacks for Callbacks {
             .then(|| format!("{PREFIX}{}", item.name))
     }
 
-    /// errno values are C `int`s (`-EFAULT` is returned as int).
+    /// Records the enumerators for layout.c; keeps bindgen's names.
+    fn enum_variant_name(
+        &self,
+        _enum_name: Option<&str>,
+        name: &str,
+        value: EnumVariantValue,
+    ) -> Option<String> {
+        let value = match value {
+            EnumVariantValue::Boolean(b) => u64::from(b),
+            EnumVariantValue::Signed(v) => v as u64,
+            EnumVariantValue::Unsigned(v) => v,
+        };
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.enumerators.insert(name.to_string(), value);
+        }
+        None
+    }
+
+    /// Records integer macros for layout.c. errno values are C `int`s
+    /// (`-EFAULT` is returned as int).
     fn int_macro(&self, name: &str, value: i64) -> Option<IntKind> {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.macros.insert(name.to_string(), value);
+        }
         let errno_like = name.len() > 1
             && name.starts_with('E')
             && name

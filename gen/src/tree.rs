@@ -1,13 +1,17 @@
-//! Kernel header trees: reading one (release, version, arch, flavor), finding
-//! the installed ones, and choosing the ones a command line asks for.
+//! Kernel header trees: finding the installed ones and choosing the ones a
+//! command line asks for. What a tree *is* (release, upstream version,
+//! arch, flavor, config fingerprint) is read by the `kernel-tree` crate, the
+//! same code the bindings build script uses to pick a set, so gen and the
+//! build script cannot disagree about it.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::fs;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-use semver::{Version, VersionReq};
+use anyhow::{anyhow, bail, Context, Result};
+use kernel_tree::{leading_version, KernelId};
+use semver::VersionReq;
 use walkdir::WalkDir;
 
 /// The only architecture gen generates sets for (the bindings target).
@@ -17,52 +21,32 @@ pub const SUPPORTED_ARCH: &str = "x86_64";
 /// and `/lib/modules/<release>/build`.
 pub const DEFAULT_SEARCH: &[&str] = &["/usr/src", "/lib/modules"];
 
+/// A header tree and what identifies it ([`KernelId`]: release, version,
+/// arch, flavor, config fingerprint; also `set_name()`), reachable through
+/// `Deref`.
 #[derive(Debug, Clone)]
 pub struct Tree {
     /// The tree as found (may be a symlink such as `/lib/modules/<r>/build`).
     pub path: PathBuf,
-    /// `UTS_RELEASE`, e.g. `6.1.0-NN-amd64`.
-    pub release: String,
-    /// Upstream version, e.g. `6.1.100`.
-    pub version: Version,
-    /// `x86_64`, `arm64`, ... from the tree's `.config`.
-    pub arch: String,
-    /// Trailing words of the release after version and ABI number, e.g. `cloud-amd64`.
-    pub flavor: String,
+    pub id: KernelId,
+}
+
+impl Deref for Tree {
+    type Target = KernelId;
+
+    fn deref(&self) -> &KernelId {
+        &self.id
+    }
 }
 
 impl Tree {
     /// Reads a header tree; fails if `path` is not one.
     pub fn load(path: &Path) -> Result<Tree> {
-        let uts = path.join("include/generated/utsrelease.h");
-        if !uts.is_file() {
-            bail!(
-                "{} is not a kernel header tree (no include/generated/utsrelease.h)",
-                path.display()
-            );
-        }
-        let release = read_define_str(&uts, "UTS_RELEASE")?;
-        let version = read_version(path, &release)?;
-        let config = path.join(".config");
-        let config_text = fs::read_to_string(&config)
-            .with_context(|| format!("cannot read the kernel config {}", config.display()))?;
-        let arch = arch_from_config(&config_text).to_string();
-        let flavor = flavor_from_release(&release);
+        let id = KernelId::read(path).map_err(|e| anyhow!(e))?;
         Ok(Tree {
             path: path.to_path_buf(),
-            release,
-            version,
-            arch,
-            flavor,
+            id,
         })
-    }
-
-    /// `<major>.<minor>-<flavor>`, e.g. `6.1-cloud-amd64`.
-    pub fn set_name(&self) -> String {
-        format!(
-            "{}.{}-{}",
-            self.version.major, self.version.minor, self.flavor
-        )
     }
 
     pub fn ensure_supported_arch(&self) -> Result<()> {
@@ -76,102 +60,6 @@ impl Tree {
             );
         }
         Ok(())
-    }
-}
-
-fn read_define_str(file: &Path, name: &str) -> Result<String> {
-    let text =
-        fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    define_value(&text, name)
-        .map(|v| v.trim_matches('"').to_string())
-        .filter(|v| !v.is_empty())
-        .with_context(|| format!("no {name} in {}", file.display()))
-}
-
-/// The value of `#define NAME value` in a C header text.
-fn define_value<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    text.lines().find_map(|line| {
-        let rest = line.trim().strip_prefix("#define")?.trim_start();
-        let rest = rest.strip_prefix(name)?;
-        rest.starts_with([' ', '\t']).then(|| rest.trim())
-    })
-}
-
-/// Upstream version from `include/generated/uapi/linux/version.h`.
-/// `LINUX_VERSION_CODE` caps the sublevel at 255; newer trees also have
-/// `LINUX_VERSION_SUBLEVEL` (uncapped), older ones get it from kernel.release.
-fn read_version(tree: &Path, release: &str) -> Result<Version> {
-    let file = tree.join("include/generated/uapi/linux/version.h");
-    let text =
-        fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let num = |name: &str| define_value(&text, name).and_then(|v| v.parse::<u64>().ok());
-    if let (Some(major), Some(minor), Some(patch)) = (
-        num("LINUX_VERSION_MAJOR"),
-        num("LINUX_VERSION_PATCHLEVEL"),
-        num("LINUX_VERSION_SUBLEVEL"),
-    ) {
-        return Ok(Version::new(major, minor, patch));
-    }
-    let code = num("LINUX_VERSION_CODE")
-        .with_context(|| format!("no LINUX_VERSION_CODE in {}", file.display()))?;
-    let (major, minor, mut patch) = (code >> 16, (code >> 8) & 0xff, code & 0xff);
-    // The sublevel is capped at 255 in the code: take it from a release
-    // string such as `4.9.337` when that agrees on major.minor.
-    let kernel_release = fs::read_to_string(tree.join("include/config/kernel.release"))
-        .unwrap_or_else(|_| release.to_string());
-    if let Some(v) = leading_version(kernel_release.trim()) {
-        if v.major == major && v.minor == minor {
-            patch = v.patch;
-        }
-    }
-    Ok(Version::new(major, minor, patch))
-}
-
-/// `6.12.9+deb12-amd64` -> 6.12.9.
-fn leading_version(s: &str) -> Option<Version> {
-    let end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let mut parts = s[..end].split('.').map(|p| p.parse::<u64>().ok());
-    let major = parts.next()??;
-    let minor = parts.next()??;
-    let patch = parts.next().unwrap_or(Some(0))?;
-    Some(Version::new(major, minor, patch))
-}
-
-/// The architecture a kernel config is for.
-pub fn arch_from_config(config: &str) -> &'static str {
-    const ARCHES: &[(&str, &str)] = &[
-        ("CONFIG_X86_64", "x86_64"),
-        ("CONFIG_X86_32", "x86"),
-        ("CONFIG_ARM64", "arm64"),
-        ("CONFIG_ARM", "arm"),
-        ("CONFIG_RISCV", "riscv"),
-        ("CONFIG_PPC64", "powerpc64"),
-        ("CONFIG_PPC", "powerpc"),
-        ("CONFIG_S390", "s390"),
-        ("CONFIG_LOONGARCH", "loongarch"),
-        ("CONFIG_MIPS", "mips"),
-    ];
-    ARCHES
-        .iter()
-        .find(|(sym, _)| config.lines().any(|l| l.trim() == format!("{sym}=y")))
-        .map_or("unknown", |(_, arch)| arch)
-}
-
-/// The release's trailing flavor words: `6.1.0-NN-cloud-amd64` -> `cloud-amd64`,
-/// `6.12.9+deb12-amd64` -> `amd64`. The version and all-digit words (the
-/// Debian ABI number) are dropped. A release without any is flavor `default`.
-pub fn flavor_from_release(release: &str) -> String {
-    let words: Vec<&str> = release
-        .split('-')
-        .skip(1)
-        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
-        .collect();
-    if words.is_empty() {
-        "default".to_string()
-    } else {
-        words.join("-")
     }
 }
 
@@ -367,15 +255,6 @@ fn natural_cmp(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn flavors() {
-        assert_eq!(flavor_from_release("6.1.0-1234-amd64"), "amd64");
-        assert_eq!(flavor_from_release("6.1.0-1234-cloud-amd64"), "cloud-amd64");
-        assert_eq!(flavor_from_release("6.1.0-1234-rt-amd64"), "rt-amd64");
-        assert_eq!(flavor_from_release("6.12.9+deb12-amd64"), "amd64");
-        assert_eq!(flavor_from_release("6.8.0"), "default");
-    }
 
     #[test]
     fn queries() {

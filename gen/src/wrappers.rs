@@ -16,9 +16,12 @@ pub fn wrappers_c(raw: &str, shim: &Shim) -> Result<String> {
     let mut out = format!("// {GENERATED}\n");
     out.push_str(
         "// Out-of-line copies of the static inline functions of the headers in\n\
-         // shim/headers.txt: `<name>__extern` calls `<name>`. Compile as one file with\n\
-         // -ffunction-sections and link with --gc-sections so that a module keeps only\n\
-         // the wrappers it uses. Needs -I<repo>/shim for shim.h.\n",
+         // shim/headers.txt: `<name>__extern` calls `<name>`. A module build never\n\
+         // compiles all of them (many reference symbols the kernel does not export,\n\
+         // which modpost rejects): mk/select-wrappers.sh copies the #include lines and\n\
+         // the lines of the wrappers its Rust code calls (one line per prototype and\n\
+         // per definition) into one C file, compiled with the kernel's Kbuild and\n\
+         // -I<repo>/shim (for shim.h).\n",
     );
     out.push_str(&shim.wrapper_includes());
     let mut body = String::new();

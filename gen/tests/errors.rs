@@ -30,7 +30,10 @@ fn no_matching_headers_names_the_package() {
     let out = env.gen(&["1.2", "--flavor", "rt-fake"]);
     assert_one_line_error(&out, "flavor rt-fake");
     let out = env.gen(&["--kdir", env.scratch.path.to_str().unwrap()]);
-    assert_one_line_error(&out, "is not a kernel header tree");
+    assert_one_line_error(
+        &out,
+        "kernel header tree (no include/generated/utsrelease.h)",
+    );
     let out = env.gen(&[]);
     assert_one_line_error(&out, "nothing to do");
     assert_nothing_written(&env);

@@ -7,7 +7,14 @@ use std::fs;
 
 use common::*;
 
-const FILES: &[&str] = &["bindings.rs", "clang-args.txt", "meta.toml", "wrappers.c"];
+const FILES: &[&str] = &[
+    "bindings.rs",
+    "clang-args.txt",
+    "layout.c",
+    "layout.txt",
+    "meta.toml",
+    "wrappers.c",
+];
 
 #[test]
 fn generates_a_complete_set() {
@@ -90,6 +97,152 @@ fn generates_a_complete_set() {
     assert!(args.contains("\n-mno-red-zone\n"));
     assert!(args.contains("#   -Wall\n"), "dropped flags are listed");
     assert!(!args.contains("genprobe"), "{args}");
+}
+
+/// The data lines of layout.txt: (value, kind, what).
+fn layout_lines(text: &str) -> Vec<(u64, String, String)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let mut parts = l.splitn(3, ' ');
+            let value = parts.next().unwrap().parse().unwrap();
+            let kind = parts.next().unwrap().to_string();
+            (value, kind, parts.next().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn layout_checks_match_line_for_line() {
+    let env = Env::new("layout");
+    env.tree("linux-headers-1.2.0-7-fake", "1.2.0-7-fake", (1, 2, 3));
+    let out = env.gen(&["1.2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let set = env.sets.join("1.2-fake");
+    let txt = fs::read_to_string(set.join("layout.txt")).unwrap();
+    let c = fs::read_to_string(set.join("layout.c")).unwrap();
+    let lines = layout_lines(&txt);
+    let entries: Vec<&str> = c
+        .lines()
+        .filter(|l| l.starts_with("\t(unsigned long long)("))
+        .collect();
+    assert_eq!(lines.len(), entries.len(), "layout.txt vs layout.c");
+    assert!(c.contains(
+        "const unsigned long long ko_layout[] __attribute__((section(\".ko_layout\"), used, aligned(8))) = {\n"
+    ));
+    assert!(c.contains("#include <fake/api.h>\n#include \"shim.h\"\n"));
+    let meta = fs::read_to_string(set.join("meta.toml")).unwrap();
+    assert!(
+        meta.contains(&format!("\nchecks = {}\n", lines.len())),
+        "{meta}"
+    );
+    assert!(txt.contains(&format!("# {} checks for 1.2-fake", lines.len())));
+
+    let has = |value: u64, kind: &str, what: &str| {
+        lines
+            .iter()
+            .any(|(v, k, w)| *v == value && k == kind && w == what)
+    };
+    let index = |kind: &str, what: &str| {
+        lines
+            .iter()
+            .position(|(_, k, w)| k == kind && w == what)
+            .unwrap_or_else(|| panic!("no {kind} {what} in:\n{txt}"))
+    };
+    for (value, kind, what, expr) in [
+        (16, "size", "struct list_head", "sizeof(struct list_head)"),
+        (
+            8,
+            "align",
+            "struct list_head",
+            "__alignof__(struct list_head)",
+        ),
+        (
+            0,
+            "offset",
+            "struct list_head.next",
+            "__builtin_offsetof(struct list_head, next)",
+        ),
+        (
+            8,
+            "offset",
+            "struct list_head.prev",
+            "__builtin_offsetof(struct list_head, prev)",
+        ),
+        // Through an anonymous union, by its C name.
+        (
+            8,
+            "offset",
+            "struct fake_anon.l",
+            "__builtin_offsetof(struct fake_anon, l)",
+        ),
+        // A Rust keyword (`type_` in bindings.rs), by its C name.
+        (
+            20,
+            "offset",
+            "struct fake_anon.type",
+            "__builtin_offsetof(struct fake_anon, type)",
+        ),
+        // A typedef'd anonymous struct, by the typedef name.
+        (4, "size", "fake_atomic_t", "sizeof(fake_atomic_t)"),
+        (5, "value", "enum fake_color::FAKE_GREEN", "FAKE_GREEN"),
+        (
+            u64::MAX - 1,
+            "value",
+            "enum (anonymous)::FAKE_NEG",
+            "FAKE_NEG",
+        ),
+        (14, "value", "EFAKE", "(int)(EFAKE)"),
+        // consts.h, typed.
+        (4096, "value", "FAKE_SIZE", "(unsigned long)(FAKE_SIZE)"),
+    ] {
+        assert!(
+            has(value, kind, what),
+            "no `{value} {kind} {what}` in:\n{txt}"
+        );
+        // The same entry of ko_layout[].
+        let entry = entries[index(kind, what)];
+        assert_eq!(entry, format!("\t(unsigned long long)({expr}),"), "{what}");
+    }
+    for what in [
+        "struct fake_anon.flag",
+        "struct fake_opaque",
+        "struct fake_atomic_t",
+        "FAKE_TEMP",
+        "FAKE_LEVEL",
+    ] {
+        assert!(
+            !lines.iter().any(|(_, _, w)| w == what),
+            "{what} should not be checked:\n{txt}"
+        );
+    }
+    // gcc rejects the #undef'd macro: left out, and said so.
+    assert!(
+        txt.contains("#   value FAKE_TEMP: 'FAKE_TEMP' undeclared"),
+        "{txt}"
+    );
+    assert!(meta.contains("\ndropped_checks = 1\n"), "{meta}");
+}
+
+#[test]
+fn layout_mismatch_between_clang_and_gcc_fails() {
+    let env = Env::new("layoutbad");
+    let tree = env.tree("linux-headers-1.2.0-7-fake", "1.2.0-7-fake", (1, 2, 3));
+    // C computes `~` of an unsigned int in unsigned int; bindgen in i64.
+    let api = fs::read_to_string(tree.join("include/fake/api.h")).unwrap();
+    write(
+        &tree.join("include/fake/api.h"),
+        &api.replace("#endif", "#define FAKE_MASK (~0xFF000000)\n#endif"),
+    );
+    let out = env.gen(&["1.2"]);
+    assert_one_line_error(&out, "disagree on 1 layout item(s)");
+    assert!(
+        stderr(&out)
+            .contains("value FAKE_MASK: clang (bindgen) 18446744069431361535, gcc 16777215"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(snapshot(&env.sets).is_empty());
 }
 
 #[test]

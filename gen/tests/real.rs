@@ -105,6 +105,53 @@ fn real_headers_give_a_usable_set() {
     ] {
         assert!(rs.contains(c), "{release}: no {c}");
     }
+    // layout.c and layout.txt: entry for entry, with a known layout.
+    let txt = fs::read_to_string(set.join("layout.txt")).unwrap();
+    let c = fs::read_to_string(set.join("layout.c")).unwrap();
+    let data: Vec<&str> = txt.lines().filter(|l| !l.starts_with('#')).collect();
+    let entries: Vec<&str> = c
+        .lines()
+        .filter(|l| l.starts_with("\t(unsigned long long)("))
+        .collect();
+    assert_eq!(
+        data.len(),
+        entries.len(),
+        "{release}: layout.txt vs layout.c"
+    );
+    assert!(
+        data.len() > 1000,
+        "{release}: only {} layout checks",
+        data.len()
+    );
+    for (line, entry) in [
+        (
+            "16 size struct list_head",
+            "\t(unsigned long long)(sizeof(struct list_head)),",
+        ),
+        (
+            "0 offset struct list_head.next",
+            "\t(unsigned long long)(__builtin_offsetof(struct list_head, next)),",
+        ),
+        (
+            "0 value enum pid_type::PIDTYPE_PID",
+            "\t(unsigned long long)(PIDTYPE_PID),",
+        ),
+        (
+            "4096 value PAGE_SIZE",
+            "\t(unsigned long long)((unsigned long)(PAGE_SIZE)),",
+        ),
+    ] {
+        let i = data
+            .iter()
+            .position(|l| *l == line)
+            .unwrap_or_else(|| panic!("{release}: no `{line}` in layout.txt"));
+        assert_eq!(entries[i], entry, "{release}: entry {i}");
+    }
+    assert!(data
+        .iter()
+        .any(|l| l.ends_with(" offset struct file.f_mode")));
+    assert!(!data.iter().any(|l| l.contains(" CONFIG_")));
+
     for (name, text) in snapshot(&set) {
         let text = String::from_utf8(text).unwrap();
         for path in ["/usr/src", "/lib/modules", "/tmp/", REPO] {

@@ -68,6 +68,27 @@ struct fake_thing {
 	int a;
 	long b;
 };
+struct list_head {
+	struct list_head *next, *prev;
+};
+struct fake_anon {
+	int kind;
+	union {
+		int i;
+		long l;
+	};
+	unsigned int flag:1;
+	int type;
+};
+typedef struct {
+	int counter;
+} fake_atomic_t;
+struct fake_opaque;
+extern struct fake_opaque *fake_opaque_get(void);
+enum fake_color { FAKE_RED, FAKE_GREEN = 5 };
+enum { FAKE_NEG = -2 };
+#define FAKE_TEMP 3
+#undef FAKE_TEMP
 extern int fake_exported(struct fake_thing *t);
 static inline int fake_add(int a, int b)
 {
