@@ -22,7 +22,7 @@ fi
 
 # 2. No FPU/SIMD state touched: no x87/MMX/SSE/AVX register and no x87 or
 # SIMD-control instruction in any code section.
-fpu=$(printf '%s\n' "$disasm" | grep -E '%([xyz]mm[0-9]|mm[0-9]|st\b|st\()|^\s+[0-9a-f]+:\s+(f[a-z0-9]+|emms|femms|ldmxcsr|stmxcsr|vldmxcsr|vstmxcsr|xsave[a-z0-9]*|xrstor[a-z0-9]*)\b' || true)
+fpu=$(grep -E '%([xyz]mm[0-9]|mm[0-9]|st\b|st\()|^\s+[0-9a-f]+:\s+(f[a-z0-9]+|emms|femms|ldmxcsr|stmxcsr|vldmxcsr|vstmxcsr|xsave[a-z0-9]*|xrstor[a-z0-9]*)\b' <<<"$disasm" || true)
 [ -z "$fpu" ] || bad "FPU/SIMD code:$(printf '%s\n' "$fpu" | head -5 | sed 's/^/\n  /')"
 
 # 3. No GOT-relative relocations (the module loader rejects them).
@@ -33,7 +33,8 @@ got=$(readelf -rW "$ko" | grep -E 'R_X86_64_[A-Z_]*GOT' || true)
 # them (they are called indirectly by the module loader).
 if grep -q '^CONFIG_X86_KERNEL_IBT=y' "$kdir/.config"; then
     for fn in init_module cleanup_module; do
-        first=$(printf '%s\n' "$disasm" | awk -v fn="<$fn>:" '$2 == fn { getline; print $2; exit }')
+        # (awk exits early: no pipe into it, or pipefail reports SIGPIPE.)
+        first=$(awk -v fn="<$fn>:" '$2 == fn { getline; print $2; exit }' <<<"$disasm")
         [ "$first" = endbr64 ] || bad "$fn starts with '${first:-nothing}', not endbr64"
     done
     # objtool lists the ENDBRs to seal as relocations against "section + offset".
