@@ -2,21 +2,55 @@
 //!
 //! All `unsafe` code of a module lives here or in `kernel-bindings`; module
 //! crates use the safe items below and the [`module!`] macro.
-#![no_std]
+//!
+//! The parts that call the kernel only exist for the kernel target
+//! (`target_os = "none"`); on the host, `cargo test -p kernel` builds and
+//! tests the pure-Rust logic (formatting, chunking, sizes, offsets, errnos)
+//! without kernel headers.
+//!
+//! `kernel/README.md` lists the API surface and what it leaves out.
+#![cfg_attr(not(test), no_std)]
+// `Arc::try_new` (fallible allocation); the kernel build sets
+// RUSTC_BOOTSTRAP=1. Host builds do not compile the code that needs it.
+#![cfg_attr(target_os = "none", feature(allocator_api))]
 
+extern crate alloc as rust_alloc;
+
+#[cfg(target_os = "none")]
 pub use kernel_bindings as bindings;
 
+pub mod alloc;
 pub mod error;
+#[cfg(target_os = "none")]
+pub mod miscdev;
 pub mod module;
+#[cfg(all(target_os = "none", not(test)))]
 mod panic;
+pub mod param;
 pub mod print;
+#[cfg(target_os = "none")]
+pub mod sync;
+pub mod user;
 
-pub use error::{Error, Result};
+pub use error::{code, Error, Result};
 pub use module::Module;
 
 /// Items a module crate needs in scope.
 pub mod prelude {
-    pub use crate::error::{Error, Result};
+    pub use crate::alloc::{AllocError, BoxExt, VecExt};
+    pub use crate::error::{code::*, Error, Result};
     pub use crate::module::Module;
-    pub use crate::{module, pr_emerg, pr_info};
+    pub use crate::{module, pr_alert, pr_cont, pr_crit, pr_debug, pr_emerg, pr_err, pr_info};
+    pub use crate::{pr_notice, pr_warn};
+    pub use core::pin::Pin;
+    pub use rust_alloc::{boxed::Box, string::String, sync::Arc, vec::Vec};
+
+    #[cfg(target_os = "none")]
+    pub use crate::miscdev::{MiscDevice, MiscRegistration};
+    #[cfg(target_os = "none")]
+    pub use crate::sync::{Mutex, SpinLock};
+    #[cfg(target_os = "none")]
+    pub use crate::user::{UserSliceReader, UserSliceWriter};
+    #[cfg(target_os = "none")]
+    pub use crate::{new_mutex, new_spinlock};
 }

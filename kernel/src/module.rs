@@ -115,20 +115,32 @@ pub const fn same_name(a: &str, b: &str) -> bool {
     true
 }
 
-/// Declares a loadable module: its type, name, license, author and
-/// description.
+/// Declares a loadable module: its type, name, license, author,
+/// description and parameters.
 ///
 /// ```ignore
 /// kernel::module! {
-///     type: Hello,
-///     name: "hello",
+///     type: Greeter,
+///     name: "greeter",
 ///     license: "GPL",
 ///     author: "Jane Doe",
 ///     description: "Says hello",
+///     params: {
+///         who: str { default: "world", permissions: 0o444, description: "Whom to greet" },
+///         times: u32 { default: 1, permissions: 0o644, description: "How often" },
+///     },
 /// }
+/// // in the module: module_parameters::times.get(),
+/// //                module_parameters::who.with(|who| ...)
 /// ```
 ///
 /// `name` must equal the crate name: the build names the `.ko` after it.
+/// Parameter types: `u8`, `i16`, `u16`, `i32`, `u32`, `i64`, `u64`, `bool`,
+/// `str` (see [`param`](crate::param)). `permissions` (octal, default 0:
+/// not in sysfs) follow the C rules, checked at compile time. Each
+/// parameter becomes a `static` of the generated `module_parameters`
+/// module.
+///
 /// The symbols this defines start with `__ko_keep_`: the build keeps those
 /// (and what they reference) when it links the module's Rust code.
 #[macro_export]
@@ -139,6 +151,14 @@ macro_rules! module {
         license: $license:literal
         $(, author: $author:literal)?
         $(, description: $description:literal)?
+        $(, params: {
+            $($pname:ident: $ptype:ident {
+                default: $pdefault:expr
+                $(, permissions: $pperm:expr)?
+                , description: $pdesc:literal
+                $(,)?
+            }),* $(,)?
+        })?
         $(,)?
     ) => {
         const _: () = assert!(
@@ -175,11 +195,44 @@ macro_rules! module {
             "license=", $license, "\0"
             $(, "author=", $author, "\0")?
             $(, "description=", $description, "\0")?
+            $($(
+                , "parmtype=", stringify!($pname), ":", $crate::__param!(typename $ptype), "\0"
+                , "parm=", stringify!($pname), ":", $pdesc, "\0"
+            )*)?
         );
 
         #[no_mangle]
         #[link_section = ".modinfo"]
         static __ko_keep_modinfo: [u8; __KO_MODINFO.len()] =
             $crate::module::modinfo(__KO_MODINFO);
+
+        $(
+            /// The module's parameters (see `kernel::param`).
+            #[allow(non_upper_case_globals, dead_code)]
+            pub(crate) mod module_parameters {
+                $(
+                    #[doc = $pdesc]
+                    pub(crate) static $pname: $crate::param::Param<$crate::__param!(storage $ptype)> =
+                        $crate::param::Param::<$crate::__param!(storage $ptype)>::new(
+                            $crate::__param!(default $ptype, $pdefault),
+                            0 $(| $pperm)?,
+                        );
+                )*
+            }
+
+            // The `struct kernel_param`s the loader finds in `__param`.
+            $(
+                const _: () = {
+                    #[export_name = concat!("__ko_keep_param_", stringify!($pname))]
+                    #[link_section = "__param"]
+                    static ENTRY: $crate::param::ParamEntry = $crate::param::ParamEntry::new(
+                        $crate::__cstr!(stringify!($pname)),
+                        &module_parameters::$pname,
+                        $crate::__param!(ops $ptype),
+                        0 $(| $pperm)?,
+                    );
+                };
+            )*
+        )?
     };
 }

@@ -1,10 +1,39 @@
-//! The panic handler: a panic in a module is a kernel bug.
+//! The panic handler: a panic in a module is a kernel bug. It prints the
+//! message and location at `KERN_EMERG`, then traps like C's `BUG()`: the
+//! kernel prints an oops (registers, call trace) and kills the current
+//! task (e.g. `insmod`); the rest of the kernel keeps running, unless it is
+//! configured to panic on oops.
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// Set while a panic message is formatted: a panic inside a `Display`
+/// impl of the message (or a concurrent panic) prints a short line
+/// instead of recursing.
+static FORMATTING: AtomicBool = AtomicBool::new(false);
 
 #[panic_handler]
-fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
-    crate::pr_emerg!("rust: panic in kernel module");
-    // `ud2` raises the invalid-opcode trap: the kernel prints an oops and
-    // kills the current task instead of continuing in a broken state.
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    if FORMATTING.swap(true, Ordering::Acquire) {
+        crate::pr_emerg!("rust: panic while printing a panic\n");
+        trap();
+    }
+    match info.location() {
+        Some(at) => crate::pr_emerg!(
+            "rust: panic at {}:{}:{}: {}\n",
+            at.file(),
+            at.line(),
+            at.column(),
+            info.message()
+        ),
+        None => crate::pr_emerg!("rust: panic: {}\n", info.message()),
+    }
+    FORMATTING.store(false, Ordering::Release);
+    trap()
+}
+
+fn trap() -> ! {
+    // `ud2` raises the invalid-opcode trap, what BUG() does: without a
+    // `__bug_table` entry the kernel reports "invalid opcode" and oopses.
     loop {
         // SAFETY: `ud2` has no inputs or outputs; it only traps.
         unsafe { core::arch::asm!("ud2", options(nomem, nostack)) };

@@ -7,15 +7,15 @@ struct Hello;
 
 impl Module for Hello {
     fn init() -> Result<Self> {
-        pr_info!("hello: init");
-        pr_info!("hello from rust");
+        pr_info!("hello: init\n");
+        pr_info!("hello from rust\n");
         Ok(Hello)
     }
 }
 
 impl Drop for Hello {
     fn drop(&mut self) {
-        pr_info!("hello: exit");
+        pr_info!("hello: exit\n");
     }
 }
 
