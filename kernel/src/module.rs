@@ -3,9 +3,7 @@
 use core::cell::UnsafeCell;
 use core::ffi::c_int;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicU8, Ordering};
 
-use crate::error::Error;
 use crate::Result;
 
 /// A loadable module: `init` runs at `insmod`, dropping the value runs at
@@ -15,66 +13,52 @@ pub trait Module: Sized + Sync {
     fn init() -> Result<Self>;
 }
 
-const EMPTY: u8 = 0;
-const BUSY: u8 = 1;
-const LIVE: u8 = 2;
-
 /// Storage for the loaded module's value, used by [`module!`](crate::module!).
 #[doc(hidden)]
 pub struct Slot<T> {
-    state: AtomicU8,
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
-// SAFETY: `value` is only written or dropped by the thread that moved
-// `state` out of EMPTY or LIVE, so accesses never race; other threads only
-// ever see a `T`, which is `Sync`.
+// SAFETY: `value` is written once by `init` and dropped once by `exit`,
+// which the kernel never runs concurrently with each other (see their
+// contracts); in between, other threads only ever see a `T`, which is `Sync`.
 unsafe impl<T: Sync> Sync for Slot<T> {}
 
 impl<T: Module> Slot<T> {
     pub const fn new() -> Self {
         Slot {
-            state: AtomicU8::new(EMPTY),
             value: UnsafeCell::new(MaybeUninit::uninit()),
         }
     }
 
     /// Runs `T::init` and keeps its value; returns 0 or `-errno`.
-    pub fn init(&self) -> c_int {
-        if self
-            .state
-            .compare_exchange(EMPTY, BUSY, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            return Error::EBUSY.to_errno();
-        }
+    ///
+    /// # Safety
+    ///
+    /// Only `init_module` may call this: the kernel calls it once, before
+    /// anything else of the module runs.
+    pub unsafe fn init(&self) -> c_int {
         match T::init() {
             Ok(module) => {
-                // SAFETY: the state is BUSY and we set it: nobody else
-                // accesses `value` until we publish LIVE.
+                // SAFETY: nothing else accesses `value` during init_module
+                // (the caller's contract).
                 unsafe { (*self.value.get()).write(module) };
-                self.state.store(LIVE, Ordering::Release);
                 0
             }
-            Err(error) => {
-                self.state.store(EMPTY, Ordering::Release);
-                error.to_errno()
-            }
+            Err(error) => error.to_errno(),
         }
     }
 
-    /// Drops the value kept by [`Slot::init`], if any.
-    pub fn exit(&self) {
-        if self
-            .state
-            .compare_exchange(LIVE, BUSY, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
-        {
-            // SAFETY: LIVE means `value` was initialised; the state is now
-            // BUSY and ours, so nobody else accesses it.
-            unsafe { (*self.value.get()).assume_init_drop() };
-            self.state.store(EMPTY, Ordering::Release);
-        }
+    /// Drops the value kept by [`Slot::init`].
+    ///
+    /// # Safety
+    ///
+    /// Only `cleanup_module` may call this: the kernel calls it once, and
+    /// only after `init_module` succeeded, i.e. after `init` stored a value.
+    pub unsafe fn exit(&self) {
+        // SAFETY: `init` stored a value and nothing else accesses it any
+        // more (the caller's contract).
+        unsafe { (*self.value.get()).assume_init_drop() };
     }
 }
 
@@ -171,13 +155,16 @@ macro_rules! module {
         #[no_mangle]
         #[link_section = ".init.text"]
         pub extern "C" fn init_module() -> ::core::ffi::c_int {
-            __KO_MODULE.init()
+            // SAFETY: this is init_module, which the kernel calls once.
+            unsafe { __KO_MODULE.init() }
         }
 
         #[no_mangle]
         #[link_section = ".exit.text"]
         pub extern "C" fn cleanup_module() {
-            __KO_MODULE.exit()
+            // SAFETY: this is cleanup_module, called once after a successful
+            // init_module.
+            unsafe { __KO_MODULE.exit() }
         }
 
         // Like C's module_init()/module_exit(): taking the entry points'

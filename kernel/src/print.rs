@@ -48,10 +48,16 @@ impl Level {
 /// inline `{x}` argument or an escaped `{{`).
 #[doc(hidden)]
 pub const fn has_braces(text: &str) -> bool {
+    contains(text, b'{') || contains(text, b'}')
+}
+
+/// Whether `text` contains `byte` (usable in constants).
+#[doc(hidden)]
+pub const fn contains(text: &str, byte: u8) -> bool {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'{' || bytes[i] == b'}' {
+        if bytes[i] == byte {
             return true;
         }
         i += 1;
@@ -135,6 +141,15 @@ mod kernel {
         unsafe { bindings::_printk(format.as_ptr(), message.as_ptr()) };
     }
 
+    /// Prints a literal that is its own printk format: the level prefix
+    /// and text without `%` (checked by the macros at compile time).
+    #[inline(always)]
+    pub fn print_format(format: &CStr) {
+        // SAFETY: `format` is a valid NUL-terminated string without `%`,
+        // so printk reads no arguments.
+        unsafe { bindings::_printk(format.as_ptr()) };
+    }
+
     /// Prints one piece of a message (`%.*s`: no NUL needed).
     fn print_piece(level: Level, piece: &[u8], first: bool) {
         let format = level.piece_format(first);
@@ -155,7 +170,7 @@ mod kernel {
 }
 
 #[cfg(target_os = "none")]
-pub use kernel::{print_cstr, print_fmt};
+pub use kernel::{print_cstr, print_fmt, print_format};
 
 /// Turns a string literal into a `&'static CStr` at compile time
 /// (an interior NUL is a compile error).
@@ -175,42 +190,46 @@ macro_rules! __cstr {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __print {
-    ($level:ident, $fmt:literal $(,)?) => {
+    // A literal without `%` is itself the printk format, behind the level
+    // prefix: exactly the call C's pr_info("...") makes.
+    ($level:ident, $prefix:literal, $fmt:literal $(,)?) => {
         if const { $crate::print::has_braces($fmt) } {
             $crate::print::print_fmt($crate::print::Level::$level, ::core::format_args!($fmt))
-        } else {
+        } else if const { $crate::print::contains($fmt, b'%') } {
             $crate::print::print_cstr($crate::print::Level::$level, $crate::__cstr!($fmt))
+        } else {
+            $crate::print::print_format($crate::__cstr!(concat!($prefix, $fmt)))
         }
     };
-    ($level:ident, $fmt:literal, $($arg:tt)*) => {
+    ($level:ident, $prefix:literal, $fmt:literal, $($arg:tt)*) => {
         $crate::print::print_fmt($crate::print::Level::$level, ::core::format_args!($fmt, $($arg)*))
     };
 }
 
 /// Prints at `KERN_EMERG` level: `pr_emerg!("x = {}\n", x)`.
 #[macro_export]
-macro_rules! pr_emerg { ($($arg:tt)*) => { $crate::__print!(Emerg, $($arg)*) }; }
+macro_rules! pr_emerg { ($($arg:tt)*) => { $crate::__print!(Emerg, "\x010", $($arg)*) }; }
 /// Prints at `KERN_ALERT` level.
 #[macro_export]
-macro_rules! pr_alert { ($($arg:tt)*) => { $crate::__print!(Alert, $($arg)*) }; }
+macro_rules! pr_alert { ($($arg:tt)*) => { $crate::__print!(Alert, "\x011", $($arg)*) }; }
 /// Prints at `KERN_CRIT` level.
 #[macro_export]
-macro_rules! pr_crit { ($($arg:tt)*) => { $crate::__print!(Crit, $($arg)*) }; }
+macro_rules! pr_crit { ($($arg:tt)*) => { $crate::__print!(Crit, "\x012", $($arg)*) }; }
 /// Prints at `KERN_ERR` level.
 #[macro_export]
-macro_rules! pr_err { ($($arg:tt)*) => { $crate::__print!(Err, $($arg)*) }; }
+macro_rules! pr_err { ($($arg:tt)*) => { $crate::__print!(Err, "\x013", $($arg)*) }; }
 /// Prints at `KERN_WARNING` level.
 #[macro_export]
-macro_rules! pr_warn { ($($arg:tt)*) => { $crate::__print!(Warning, $($arg)*) }; }
+macro_rules! pr_warn { ($($arg:tt)*) => { $crate::__print!(Warning, "\x014", $($arg)*) }; }
 /// Prints at `KERN_NOTICE` level.
 #[macro_export]
-macro_rules! pr_notice { ($($arg:tt)*) => { $crate::__print!(Notice, $($arg)*) }; }
+macro_rules! pr_notice { ($($arg:tt)*) => { $crate::__print!(Notice, "\x015", $($arg)*) }; }
 /// Prints at `KERN_INFO` level: `pr_info!("hello\n")`.
 #[macro_export]
-macro_rules! pr_info { ($($arg:tt)*) => { $crate::__print!(Info, $($arg)*) }; }
+macro_rules! pr_info { ($($arg:tt)*) => { $crate::__print!(Info, "\x016", $($arg)*) }; }
 /// Continues the current line (`KERN_CONT`).
 #[macro_export]
-macro_rules! pr_cont { ($($arg:tt)*) => { $crate::__print!(Cont, $($arg)*) }; }
+macro_rules! pr_cont { ($($arg:tt)*) => { $crate::__print!(Cont, "\x01c", $($arg)*) }; }
 
 /// Prints at `KERN_DEBUG` level in builds with debug assertions (the
 /// default `kernel` profile); compiled out with `RELEASE=1`. There is no
@@ -219,7 +238,7 @@ macro_rules! pr_cont { ($($arg:tt)*) => { $crate::__print!(Cont, $($arg)*) }; }
 macro_rules! pr_debug {
     ($($arg:tt)*) => {
         if cfg!(debug_assertions) {
-            $crate::__print!(Debug, $($arg)*)
+            $crate::__print!(Debug, "\x017", $($arg)*)
         }
     };
 }
@@ -293,5 +312,7 @@ mod tests {
         assert!(!has_braces("hello: init\n"));
         assert!(has_braces("x = {x}"));
         assert!(has_braces("{{literal}}"));
+        assert!(contains("100%\n", b'%'));
+        assert!(!contains("hello from rust\n", b'%'));
     }
 }
