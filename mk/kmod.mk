@@ -41,8 +41,24 @@ comma := ,
 .PHONY: all clean
 all: $(KMOD_OUT)/$(KMOD_NAME).ko
 
+# Everything compiled once and shared by builds lives under KO_CACHE: core
+# (per toolchain and flag set), cargo's target directories (per checkout,
+# kernel and flag set: the bindings crate, a 3 MB generated file, and the
+# build script's host crates compile once, like core), generated sets.
+KO_CACHE ?= $(or $(RUST_KO_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-ko)
+ko_checkout := $(shell echo '$(abspath $(KMOD_MANIFEST))' | sha256sum | cut -c1-8)
+
+# `make clean` also drops the module crate's own artifacts from the cached
+# target directories, so the next build recompiles the module.
 clean:
 	rm -rf $(KMOD_BUILD) $(KMOD_OUT)/$(KMOD_NAME).ko
+	$(Q)for target in $(wildcard $(KO_CACHE)/target/$(ko_checkout)-*); do \
+	    for profile in kernel kernel-release; do \
+	        RUSTC=$(RUST_ROOT)/bin/rustc $(RUST_ROOT)/bin/cargo clean -q -p $(KMOD_CRATE) \
+	            --manifest-path $(KMOD_MANIFEST) --target-dir $$target \
+	            --target x86_64-unknown-none --profile $$profile || exit 1; \
+	    done; \
+	done
 
 # Everything below needs a kernel tree and a toolchain; `make clean` and
 # the includer's own goals (setup, test, ...) must work without them.
@@ -131,19 +147,19 @@ KO_CFG_FLAGS := $(foreach v,$(ko_at_least),--cfg kernel_at_least=\"$(v)\") \
 
 # core/alloc/compiler_builtins compiled with exactly these flags, shared by
 # every build with the same toolchain and flags; `make clean` keeps it.
-KO_CACHE ?= $(or $(RUST_KO_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-ko)
 KO_SYSROOT_KEY := $(shell printf '%s\n' '$(KO_RUST_VERSION)' '$(KO_RUSTFLAGS)' | sha256sum | cut -c1-16)
 KO_SYSROOT := $(KO_CACHE)/sysroot/$(KO_SYSROOT_KEY)
 
 KO_PROFILE := $(if $(filter 1,$(RELEASE)),kernel-release,kernel)
 KO_TARGET_TRIPLE := x86_64-unknown-none
 KO_WORK := $(abspath $(KMOD_BUILD))/$(KO_RELEASE)
-KO_TARGET := $(KO_WORK)/target
+KO_TARGET := $(KO_CACHE)/target/$(ko_checkout)-$(KO_RELEASE)-$(KO_SYSROOT_KEY)
 KO_LIB := $(KO_TARGET)/$(KO_TARGET_TRIPLE)/$(KO_PROFILE)/lib$(KMOD_NAME).a
 KO_KBUILD := $(KO_WORK)/$(KO_PROFILE)/kbuild
 KO_KO := $(KO_KBUILD)/$(KMOD_NAME).ko
-# Written by the bindings build script: the chosen set, the shim directory, why.
-KO_SET_CHOICE := $(KO_WORK)/bindings-set
+# Written by the bindings build script: the chosen set, the shim directory, why
+# (beside its cached output: it is rewritten only when the script reruns).
+KO_SET_CHOICE := $(KO_TARGET)/bindings-set
 
 # REGEN=1: generate a set for exactly this kernel (plus KERNEL_INCLUDE
 # headers) with gen at build time, into a cache keyed by every input: the
@@ -185,12 +201,16 @@ $(KO_REGEN_DIR)/complete:
 $(KO_LIB): $(KO_REGEN_DIR)/complete
 endif
 
+# If the choice file is gone (it lives in the cache), make cargo rerun the
+# build script: KO_CHOICE_NONCE is one of its rerun-if-env-changed inputs.
+ko_choice_nonce := $(if $(wildcard $(KO_SET_CHOICE)),,$(shell date +%s%N))
+
 # cargo's dep-info lists the module's sources: cargo only runs when one changed.
 -include $(KO_LIB:.a=.d)
-$(KO_LIB): $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST)
+$(KO_LIB): $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST) $(if $(ko_choice_nonce),ko-force)
 	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE))
 	$(Q)RUSTC=$(KO_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(KO_TARGET) \
-	    KO_KDIR=$(KDIR) KO_SET_CHOICE=$(KO_SET_CHOICE) \
+	    KO_KDIR=$(KDIR) KO_SET_CHOICE=$(KO_SET_CHOICE) KO_CHOICE_NONCE=$(ko_choice_nonce) \
 	    $(if $(KO_SETS_DIR),KO_SETS_DIR=$(KO_SETS_DIR)) $(if $(KO_SHIM_DIR),KO_SHIM_DIR=$(KO_SHIM_DIR)) \
 	    RUSTFLAGS="$(KO_RUSTFLAGS) $(KO_CFG_FLAGS) --sysroot $(KO_SYSROOT)" \
 	    $(KO_CARGO) build $(ko_cargo_verbosity) --manifest-path $(KMOD_MANIFEST) \

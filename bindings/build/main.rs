@@ -60,6 +60,8 @@ fn run() -> Result<(), String> {
     println!("cargo:rerun-if-env-changed=KO_SHIM_DIR");
     println!("cargo:rerun-if-env-changed=KO_KDIR");
     println!("cargo:rerun-if-env-changed=KO_SET_CHOICE");
+    // Set by the make fragment when the choice file is missing.
+    println!("cargo:rerun-if-env-changed=KO_CHOICE_NONCE");
     println!("cargo:rerun-if-changed={}", sets_dir.display());
 
     let kdir = match env::var_os("KO_KDIR") {
