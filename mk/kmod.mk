@@ -150,17 +150,6 @@ KO_CFG_FLAGS := $(foreach v,$(ko_at_least),--cfg kernel_at_least=\"$(v)\") \
 KO_SYSROOT_KEY := $(shell printf '%s\n' '$(KO_RUST_VERSION)' '$(KO_RUSTFLAGS)' | sha256sum | cut -c1-16)
 KO_SYSROOT := $(KO_CACHE)/sysroot/$(KO_SYSROOT_KEY)
 
-KO_PROFILE := $(if $(filter 1,$(RELEASE)),kernel-release,kernel)
-KO_TARGET_TRIPLE := x86_64-unknown-none
-KO_WORK := $(abspath $(KMOD_BUILD))/$(KO_RELEASE)
-KO_TARGET := $(KO_CACHE)/target/$(ko_checkout)-$(KO_RELEASE)-$(KO_SYSROOT_KEY)
-KO_LIB := $(KO_TARGET)/$(KO_TARGET_TRIPLE)/$(KO_PROFILE)/lib$(KMOD_NAME).a
-KO_KBUILD := $(KO_WORK)/$(KO_PROFILE)/kbuild
-KO_KO := $(KO_KBUILD)/$(KMOD_NAME).ko
-# Written by the bindings build script: the chosen set, the shim directory, why
-# (beside its cached output: it is rewritten only when the script reruns).
-KO_SET_CHOICE := $(KO_TARGET)/bindings-set
-
 # REGEN=1: generate a set for exactly this kernel (plus KERNEL_INCLUDE
 # headers) with gen at build time, into a cache keyed by every input: the
 # committed sets are never touched. Needs libclang (libclang-dev).
@@ -175,6 +164,20 @@ ifeq ($(REGEN),1)
   KO_SETS_DIR := $(KO_REGEN_DIR)/sets
   KO_SHIM_DIR := $(KO_REGEN_DIR)/shim
 endif
+
+KO_PROFILE := $(if $(filter 1,$(RELEASE)),kernel-release,kernel)
+KO_TARGET_TRIPLE := x86_64-unknown-none
+KO_WORK := $(abspath $(KMOD_BUILD))/$(KO_RELEASE)
+# cargo's target directory (see KO_CACHE above); sets from elsewhere
+# (KO_SETS_DIR: REGEN=1, tests) get their own, so they never mix.
+ko_sets_key := $(if $(KO_SETS_DIR),-$(shell echo '$(KO_SETS_DIR) $(KO_SHIM_DIR)' | sha256sum | cut -c1-8))
+KO_TARGET := $(or $(KO_TARGET),$(KO_CACHE)/target/$(ko_checkout)-$(KO_RELEASE)-$(KO_SYSROOT_KEY)$(ko_sets_key))
+KO_LIB := $(KO_TARGET)/$(KO_TARGET_TRIPLE)/$(KO_PROFILE)/lib$(KMOD_NAME).a
+KO_KBUILD := $(KO_WORK)/$(KO_PROFILE)/kbuild
+KO_KO := $(KO_KBUILD)/$(KMOD_NAME).ko
+# Written by the bindings build script: the chosen set, the shim directory, why
+# (beside its cached output: it is rewritten only when the script reruns).
+KO_SET_CHOICE := $(KO_TARGET)/bindings-set
 
 # Everything that changes the output but not a file's timestamp: rewritten
 # only when it changes, so a no-op `make` stays a no-op.
@@ -205,9 +208,12 @@ endif
 # build script: KO_CHOICE_NONCE is one of its rerun-if-env-changed inputs.
 ko_choice_nonce := $(if $(wildcard $(KO_SET_CHOICE)),,$(shell date +%s%N))
 
-# cargo's dep-info lists the module's sources: cargo only runs when one changed.
--include $(KO_LIB:.a=.d)
-$(KO_LIB): $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST) $(if $(ko_choice_nonce),ko-force)
+# cargo's dep-info lists the module's sources: cargo only runs when one
+# changed. (Only those that still exist: a file that is gone, say a deleted
+# source, must not stop make; cargo itself then decides.)
+ko_dep_info := $(wildcard $(KO_LIB:.a=.d))
+ko_sources := $(if $(ko_dep_info),$(wildcard $(filter-out %:,$(shell cat $(ko_dep_info)))))
+$(KO_LIB): $(ko_sources) $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST) $(if $(ko_choice_nonce),ko-force)
 	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE))
 	$(Q)RUSTC=$(KO_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(KO_TARGET) \
 	    KO_KDIR=$(KDIR) KO_SET_CHOICE=$(KO_SET_CHOICE) KO_CHOICE_NONCE=$(ko_choice_nonce) \
