@@ -31,8 +31,8 @@ impl SetMeta {
     }
 
     fn read(dir: &Path, meta: &Path) -> Result<SetMeta, String> {
-        let text = fs::read_to_string(meta)
-            .map_err(|e| format!("cannot read {}: {e}", meta.display()))?;
+        let text =
+            fs::read_to_string(meta).map_err(|e| format!("cannot read {}: {e}", meta.display()))?;
         // meta.toml is written by gen: flat `key = "value"` lines; the
         // [kernel] table's keys are unique in the file.
         let field = |key: &str| -> Result<String, String> {
@@ -73,7 +73,13 @@ pub fn choose<'a>(kernel: &KernelId, sets: &'a [SetMeta]) -> Option<(&'a SetMeta
     let mut same_flavor = None;
     for set in candidates {
         if set.kernel.config_sha256 == kernel.config_sha256 {
-            return Some((set, format!("identical kernel config (generated from {})", set.kernel.release)));
+            return Some((
+                set,
+                format!(
+                    "identical kernel config (generated from {})",
+                    set.kernel.release
+                ),
+            ));
         }
         if set.kernel.flavor == kernel.flavor && same_flavor.is_none() {
             same_flavor = Some(set);

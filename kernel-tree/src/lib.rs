@@ -78,8 +78,8 @@ impl KernelId {
 /// `kernel.release`/the release when those agree on major.minor.
 fn read_version(tree: &Path, release: &str) -> Result<Version, String> {
     let file = tree.join("include/generated/uapi/linux/version.h");
-    let text = fs::read_to_string(&file)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let text =
+        fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let define = |name: &str| -> Option<u64> {
         text.lines().find_map(|l| {
             let rest = l.strip_prefix("#define ")?.strip_prefix(name)?;
@@ -96,8 +96,8 @@ fn read_version(tree: &Path, release: &str) -> Result<Version, String> {
     let code = define("LINUX_VERSION_CODE")
         .ok_or_else(|| format!("no LINUX_VERSION_CODE in {}", file.display()))?;
     let (major, minor) = (code >> 16, (code >> 8) & 0xff);
-    let kernel_release = fs::read_to_string(tree.join("include/config/kernel.release"))
-        .unwrap_or_default();
+    let kernel_release =
+        fs::read_to_string(tree.join("include/config/kernel.release")).unwrap_or_default();
     for candidate in [kernel_release.trim(), release] {
         if let Some(v) = leading_version(candidate) {
             if v.major == major && v.minor == minor {
@@ -195,7 +195,10 @@ mod tests {
     #[test]
     fn versions() {
         assert_eq!(leading_version("6.1.192"), Some(Version::new(6, 1, 192)));
-        assert_eq!(leading_version("6.12.117+deb12-amd64"), Some(Version::new(6, 12, 117)));
+        assert_eq!(
+            leading_version("6.12.117+deb12-amd64"),
+            Some(Version::new(6, 12, 117))
+        );
         assert_eq!(leading_version("6.1"), Some(Version::new(6, 1, 0)));
         assert_eq!(leading_version("amd64"), None);
     }
@@ -210,7 +213,10 @@ mod tests {
 
     #[test]
     fn arch() {
-        assert_eq!(arch_from_config("CONFIG_64BIT=y\nCONFIG_X86_64=y\n"), "x86_64");
+        assert_eq!(
+            arch_from_config("CONFIG_64BIT=y\nCONFIG_X86_64=y\n"),
+            "x86_64"
+        );
         assert_eq!(arch_from_config("CONFIG_ARM64=y\n"), "arm64");
         assert_eq!(arch_from_config("# CONFIG_X86_64 is not set\n"), "unknown");
     }
