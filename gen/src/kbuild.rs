@@ -185,3 +185,15 @@ pub fn assembler_messages(
     }
     Ok((asm, messages))
 }
+
+/// The line of a compiler/Kbuild log worth quoting: the first error, else
+/// the first warning, else the last line.
+pub fn first_diagnostic(log: &str) -> String {
+    log.lines()
+        .find(|l| l.contains("error:"))
+        .or_else(|| log.lines().find(|l| l.contains("warning:")))
+        .or_else(|| log.lines().rfind(|l| !l.trim().is_empty()))
+        .unwrap_or("no output")
+        .trim()
+        .to_string()
+}

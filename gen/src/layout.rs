@@ -406,7 +406,7 @@ pub fn verify(tree: &Tree, shim: &Shim, mut items: Vec<Item>) -> Result<Verified
         if !ok || log.contains("error:") || log.contains("warning:") {
             bail!(
                 "{LAYOUT_C} does not compile cleanly with the kernel's Kbuild: {}",
-                first_diagnostic(&log)
+                kbuild::first_diagnostic(&log)
             );
         }
         let values = read_section(&dir.path().join("layout.o"))?;
@@ -495,16 +495,6 @@ fn plain_message(message: &str) -> String {
     let message = message.replace(['\u{2018}', '\u{2019}'], "'");
     let message = message.split("; did you mean").next().unwrap_or("");
     message.trim().to_string()
-}
-
-fn first_diagnostic(log: &str) -> String {
-    log.lines()
-        .find(|l| l.contains("error:"))
-        .or_else(|| log.lines().find(|l| l.contains("warning:")))
-        .or_else(|| log.lines().rfind(|l| !l.trim().is_empty()))
-        .unwrap_or("no output")
-        .trim()
-        .to_string()
 }
 
 /// The little-endian u64s of `section` in an object file, via objcopy.

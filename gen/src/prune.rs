@@ -52,7 +52,7 @@ pub fn rejected_wrappers(tree: &Tree, shim: &Shim, wrappers: &str) -> Result<BTr
             if !ok || unclean {
                 bail!(
                     "wrappers.c does not compile cleanly with the kernel's Kbuild: {}",
-                    first_diagnostic(&log)
+                    kbuild::first_diagnostic(&log)
                 );
             }
             return Ok(dropped);
@@ -226,23 +226,13 @@ fn check_shims((log, ok): &(String, bool)) -> Result<()> {
         .lines()
         .find(|l| l.contains("error:") || l.contains("warning:"))
         .map(str::to_string);
-    if let Some(line) = diagnostic.or_else(|| (!ok).then(|| first_diagnostic(log))) {
+    if let Some(line) = diagnostic.or_else(|| (!ok).then(|| kbuild::first_diagnostic(log))) {
         bail!(
             "the shims in shim/ do not compile cleanly for this kernel: {}",
             line.trim().replace("shim-", "shim/")
         );
     }
     Ok(())
-}
-
-fn first_diagnostic(log: &str) -> String {
-    log.lines()
-        .find(|l| l.contains("error:"))
-        .or_else(|| log.lines().find(|l| l.contains("warning:")))
-        .or_else(|| log.lines().rfind(|l| !l.trim().is_empty()))
-        .unwrap_or("no output")
-        .trim()
-        .to_string()
 }
 
 #[cfg(test)]
