@@ -43,22 +43,18 @@ stamp() {
     while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
 }
 
-# make_vars KDIR VAR...: values of mk/kmod.mk's variables for KDIR, one a line.
+# make_vars KDIR [NAME=value...] VAR...: values of mk/kmod.mk's variables for
+# KDIR (with those make variables set), one a line.
 make_vars() {
-    local kdir=$1 refs
+    local kdir=$1 arg
+    local -a sets=() refs=()
     shift
-    # shellcheck disable=SC2016 # $(VAR) is for make
-    refs=$(printf '"$(%s)" ' "$@")
+    for arg; do
+        # shellcheck disable=SC2016 # $(VAR) is for make
+        if [[ $arg == *=* ]]; then sets+=("$arg"); else refs+=("\"\$($arg)\""); fi
+    done
     make -s -C "$repo" --no-print-directory KDIR="$kdir" KMOD_BUILD="$work/vars" \
-        KMOD_OUT="$work/vars" --eval "bench-vars: ; @printf '%s\\n' $refs" bench-vars
-}
-
-# True when the core sysroot for KDIR's flags is already cached (or when
-# kmod.mk no longer says where it is).
-sysroot_cached() {
-    local dir
-    dir=$(make_vars "$1" KO_SYSROOT)
-    [ -z "$dir" ] || [ -f "$dir/flags" ]
+        KMOD_OUT="$work/vars" "${sets[@]}" --eval "bench-vars: ; @printf '%s\\n' ${refs[*]}" bench-vars
 }
 
 # setup_timings_cargo DIR KDIR: sets kmod_rustc and kmod_cargo (the kernel-side
@@ -97,7 +93,7 @@ unit_duration() { awk -F'|' -v n="$2" '$1 == n && $2 == "" { print $4; exit }' "
 unit_start() { awk -F'|' -v n="$2" '$1 == n && $2 == "" { print $3; exit }' "$1"; }
 
 secs() { awk -v v="$1" 'BEGIN { printf(v < 10 ? "%.2f s" : "%.1f s", v) }'; }
-times() { awk -v v="$1" 'BEGIN { printf "%.1f×", v }'; }
+times() { awk -v v="$1" 'BEGIN { printf(v < 2 ? "%.2f×" : "%.1f×", v) }'; }
 
 machine() {
     local cpu mem
@@ -135,20 +131,24 @@ render_table() {
     row() { printf '| %s |' "$1"; shift; printf ' %s |' "$@"; printf '\n'; }
 
     cell=(); for k; do cell+=("$(secs "$(median "rust@$k")")"); done
-    row "(1) clean build, Rust hello.ko (committed bindings)" "${cell[@]}" ""
+    row "(1) clean build, Rust hello.ko (\`make clean && make\`, caches warm)" "${cell[@]}" ""
     cell=(); for k; do cell+=("$(secs "$(median "c@$k")")"); done
     row "(1) clean build, C hello.ko (Kbuild)" "${cell[@]}" ""
     cell=(); for k; do
         r=$(median "c/rust@$k"); ratios+=("$r"); cell+=("$(times "$r")")
     done
     row "(1) ratio Rust / C" "${cell[@]}" "≤ 1.3×: $(verdict 'v <= 1.3' "${ratios[@]}")"
+    cell=(); for k; do cell+=("$(secs "$(median "rustcold@$k")") = $(times "$(median "rustcold/c@$k")") C"); done
+    row "(1) Rust hello.ko, cold cargo cache (empty target dir, core warm) ÷ C" "${cell[@]}" ""
+    cell=(); for k; do cell+=("$(secs "$(median "settle@$k")")"); done
+    row "(1) Rust hello.ko, first \`make clean && make\` after the cold build" "${cell[@]}" ""
     cell=(); for k; do v=$(median "noop@$k"); noops+=("$v"); cell+=("$(secs "$v")"); done
     row "(2) no-op \`make\`" "${cell[@]}" "≤ 0.5 s: $(verdict 'v <= 0.5' "${noops[@]}")"
     cell=(); for k; do
         cold=$(median "cold/rust@$k"); colds+=("$cold")
         cell+=("$(secs "$(median "cold@$k")") = $(times "$cold")")
     done
-    row "(3) bindgen in build.rs, cold (bindgen compiled) ÷ (1)" "${cell[@]}" \
+    row "(3) bindgen in build.rs, cold (empty target dir: bindgen compiled) ÷ (1)" "${cell[@]}" \
         "≥ 10×: $(verdict 'v >= 10' "${colds[@]}")"
     cell=(); for k; do
         warm=$(median "warm/rust@$k")
@@ -186,17 +186,24 @@ render_table() {
         "≤ 1.5×: $(verdict 'v <= 1.5' "${texts[@]}")"
 }
 
-# profile_line KERNEL PREFIX: where a profiled clean build's time went, from
+# profile_line KERNEL PREFIX [WHAT]: where a profiled build's time went, from
 # PREFIX.log (time-stamped make output), PREFIX.span and PREFIX.units.
 profile_line() {
-    local rel=$1 p=$2 host lib
+    local rel=$1 p=$2 what=${3:-} host lib units deps
     read -r t0 t1 <"$p.span"
-    host=$(unit_start "$p.units" kernel-bindings)
-    lib=$(unit_duration "$p.units" kernel-bindings)
-    awk -v t0="$t0" -v t1="$t1" -v rel="$rel" -v host="$host" -v lib="$lib" \
+    # Units cargo found fresh are listed too, with a duration of about 0.
+    awk -F'|' '$4 >= 0.05' "$p.units" >"$p.compiled"
+    deps=$(awk -F'|' '$1 != "kernel-bindings" && $1 != "kernel" && $1 != "hello" \
+        { printf "%s %.1f\n", $1, $4 }' "$p.compiled" | sort -k2 -rg | head -n 3 | paste -sd, | sed 's/,/, /g')
+    host='' lib=''
+    if [ -n "$deps" ]; then
+        host=$(unit_start "$p.compiled" kernel-bindings)
+        lib=$(unit_duration "$p.compiled" kernel-bindings)
+    fi
+    units=$(awk -F'|' '{ printf "%s%s %.1f", sep, $1 ($2 == "" ? "" : " (" $2 ")"), $4; sep = ", " }' "$p.compiled")
+    awk -v t0="$t0" -v t1="$t1" -v rel="$rel" -v what="$what" -v host="$host" -v lib="$lib" -v units="$units" \
         -v kern="$(unit_duration "$p.units" kernel)" -v hello="$(unit_duration "$p.units" hello)" \
-        -v deps="$(awk -F'|' '$1 != "kernel-bindings" && $1 != "kernel" && $1 != "hello" \
-            { printf "%s %.1f\n", $1, $4 }' "$p.units" | sort -k2 -rg | head -n 3 | paste -sd, | sed 's/,/, /g')" '
+        -v deps="$deps" '
         function f(x) { return sprintf("%.1f", x) }
         /^[0-9.]+   [A-Z]/ {
             if (n) d[n] = $1 - t[n]
@@ -209,8 +216,13 @@ profile_line() {
                 if (name[i] ~ /^CARGO/) { c0 = t[i]; ci = i }
                 if (name[i] ~ /^BINDINGS/) { cargo = t[i] - c0; bi = i }
             }
-            printf "- %s: %s s = make %s + cargo %s (build script and its host crates %s [%s], kernel-bindings %s, kernel %s, hello %s) + Kbuild %s (",
-                rel, f(t1 - t0), f(c0 - t0), f(cargo), f(host), deps, f(lib), f(kern), f(hello), f(t1 - t[bi])
+            printf "- %s%s: %s s = make %s + cargo %s (", rel, what, f(t1 - t0), f(c0 - t0), f(cargo)
+            if (lib != "")
+                printf "build script and its host crates %s [%s], kernel-bindings %s, kernel %s, hello %s",
+                    f(host), deps, f(lib), f(kern), f(hello)
+            else
+                printf "compiled: %s; the rest is cargo starting and checking what is fresh", units == "" ? "nothing" : units
+            printf ") + Kbuild %s (", f(t1 - t[bi])
             name[bi] = "make -C KDIR startup"
             for (i = bi; i <= n; i++) {
                 if (d[i] >= 0.1) { printf "%s%s %s", sep, name[i], f(d[i]); sep = ", " } else rest += d[i]
@@ -234,7 +246,7 @@ text_split_line() {
     top=$(nm -S --defined-only --demangle=rust "$2" | awk 'NF >= 4 && $3 ~ /^[tT]$/' |
         grep -v -e ' rust_shim_' -e '__extern$' -e ' __pfx_' |
         while read -r _ size _ name; do echo "$name $((16#$size))"; done | paste -sd, | sed 's/,/, /g')
-    echo "- $1: .text of the Rust hello.ko by origin (symbol sizes): shims $shims B ($nshims functions of shim/*.c, linked whole), static-inline wrappers $wrappers B, Rust $rust B ($top)"
+    echo "- $1: .text of the Rust hello.ko by origin (symbol sizes): shims $shims B ($nshims functions: the shim/*.c files it calls, each linked whole), static-inline wrappers $wrappers B, Rust $rust B ($top)"
 }
 
 # replace_readme_section README FILE: FILE's text becomes what is between

@@ -4,15 +4,19 @@
 # for one kernel of each supported version (the first of scripts/kernels.txt).
 # Prints one table and rewrites the README section between the bench markers.
 #
-#   BENCH_RUNS=N    iterations of the alternating loop (default 3): Rust, C,
-#                   bindgen warm every time, bindgen cold in the first min(N, 2);
-#                   gen and the profiled builds also run min(N, 2) times (the
-#                   kernels of the other sets' once). BENCH_RUNS=1: smoke mode.
+#   BENCH_RUNS=N    iterations of the alternating loop (default 3): Rust
+#                   (`make clean && make`, caches warm), C and bindgen warm every
+#                   time; Rust with a cold cargo cache and bindgen cold in the
+#                   first min(N, 2); gen and the profiled builds also run
+#                   min(N, 2) times (the kernels of the other sets' once).
+#                   BENCH_RUNS=1: smoke mode.
 #   BENCH_README=0  do not touch README.md (the default when BENCH_RUNS=1)
 #
-# Every build goes to a temporary directory; the repository's build/, hello.ko
-# and binding sets are never written. Times are wall-clock; a ratio is the
-# median of the per-iteration ratios of builds run back to back.
+# Every build goes to a temporary directory with a private KO_CACHE (cargo's
+# target directories live there; core is linked from the user's cache, read
+# only): the repository's build/, hello.ko, binding sets and the user's
+# cached target directories are never written. Times are wall-clock; a ratio
+# is the median of the per-iteration ratios of builds run back to back.
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,36 +64,89 @@ anchors_make() {
         rust_make "$1" "$2" KMOD_MANIFEST="$here/bindgen-at-build/Cargo.toml"
 }
 # Warm variant: keep cargo's host side (bindgen and the compiled build script,
-# in target/<profile>/); drop the kernel-target side (build script output,
-# bindings, kernel, hello) and the Kbuild directory, so bindgen runs again.
+# in TARGET/<profile>/); drop the kernel-target side (build script output,
+# bindings, kernel, hello: TARGET/x86_64-unknown-none) and the module's build
+# directory, so bindgen runs again. anchors_reset_warm DIR TARGET
 anchors_reset_warm() {
-    local w
-    for w in "$1"/build/*/; do
-        [ -d "$w/target/x86_64-unknown-none" ] ||
-            die "no $w/target/x86_64-unknown-none: mk/kmod.mk's layout changed, update bench/run.sh"
-        find "$w" -mindepth 1 -maxdepth 1 ! -name target -exec rm -rf {} +
-        rm -rf "$w/target/x86_64-unknown-none"
-    done
+    [ -d "$2/x86_64-unknown-none" ] ||
+        die "no $2/x86_64-unknown-none: mk/kmod.mk's layout changed, update bench/run.sh"
+    rm -rf "$1" "$2/x86_64-unknown-none"
 }
+
+## A private cache: cargo's target directories are wiped below, and they must
+## not be the user's (or a concurrent `make test`'s). Core, compiled once per
+## toolchain and flag set, is linked from the user's cache and only read.
+user_cache=$(make_vars "/lib/modules/${kernels[0]}/build" KO_CACHE)
+[ -n "$user_cache" ] || die "cannot find kmod.mk's cache directory (KO_CACHE)"
+export KO_CACHE=$work/cache
+mkdir -p "$KO_CACHE/sysroot"
+# use_cached_sysroot KDIR: links the user's core for KDIR's flags into the
+# private cache; false when the user has none.
+use_cached_sysroot() {
+    local dir key
+    dir=$(make_vars "$1" KO_SYSROOT)
+    [[ $dir == "$KO_CACHE"/sysroot/* ]] || die "kmod.mk's sysroot ($dir) is not under KO_CACHE: update bench/run.sh"
+    key=${dir#"$KO_CACHE"/sysroot/}
+    [ -e "$dir" ] && return 0
+    [ -f "$user_cache/sysroot/$key/flags" ] || return 1
+    ln -s "$user_cache/sysroot/$key" "$dir"
+}
+# target_of KDIR [MANIFEST]: kmod.mk's cargo target directory for that kernel
+# (and manifest: the checkout is part of the key), in the private cache.
+target_of() {
+    local dir
+    dir=$(make_vars "$1" KO_TARGET ${2:+KMOD_MANIFEST="$2"})
+    [[ $dir == "$KO_CACHE"/target/?* ]] || die "kmod.mk's target dir ($dir) is not under KO_CACHE: update bench/run.sh"
+    echo "$dir"
+}
+for rel in "${kernels[@]}"; do
+    kdir=/lib/modules/$rel/build
+    if ! use_cached_sysroot "$kdir"; then
+        say "$rel: core for its flags is not cached; building it (in the private cache, untimed)"
+        rust_make "$work/core" "$kdir" "$(make_vars "$kdir" KO_SYSROOT)/flags" >"$work/log" 2>&1 ||
+            fail "$work/log" "core for $rel"
+    fi
+done
+
+# rust_clean DIR: what a user runs before a clean build (`make clean`).
+rust_clean() { make -C "$repo" --no-print-directory KMOD_BUILD="$1/build" KMOD_OUT="$1" clean; }
 
 ## (5) and the profile: clean builds of hello.ko with cargo --timings and
 ## time-stamped make output, for each kernel above and for the kernel of every
-## other committed set whose headers are installed. They also warm the caches
-## (page cache; the core sysroot of each supported kernel's flags).
+## other committed set whose headers are installed: first with cargo's target
+## directory empty (every crate compiled: (5) is the kernel-bindings unit),
+## then `make clean && make` twice (the first settles the cache, see below);
+## the profile of the last one is where a user's clean build spends its time.
 setup_timings_cargo "$work/rust-root" "/lib/modules/${kernels[0]}/build"
-# profiled_build KERNEL: the build; the set it chose goes to set_of[KERNEL].
-declare -A set_of=()
-profiled_build() {
-    local rel=$1 p=$work/profile-$1 start
-    rm -rf "$work/prof"
+# profiled_make KERNEL PREFIX: one build, logged to PREFIX.{log,span,units}.
+profiled_make() {
+    local rel=$1 p=$2 start target
+    target=$(target_of "/lib/modules/$rel/build")
+    rm -rf "$target/cargo-timings"
     start=$EPOCHREALTIME
     rust_make "$work/prof" "/lib/modules/$rel/build" RUST_ROOT="$work/rust-root" 2>&1 |
         stamp >"$p.log" || fail "$p.log" "profiled build for $rel"
     echo "$start $EPOCHREALTIME" >"$p.span"
-    cargo_units "$(echo "$work"/prof/build/*/target/cargo-timings/cargo-timing.html)" >"$p.units"
-    set_of[$rel]=$(sed -n 1p "$work"/prof/build/*/bindings-set)
+    [ -f "$target/cargo-timings/cargo-timing.html" ] ||
+        die "no cargo timings in $target/cargo-timings (kmod.mk's target dir moved?)"
+    cargo_units "$target/cargo-timings/cargo-timing.html" >"$p.units"
+}
+# profiled_build KERNEL: cold, then clean builds; the set chosen goes to set_of[KERNEL].
+declare -A set_of=()
+profiled_build() {
+    local rel=$1 target start
+    target=$(target_of "/lib/modules/$rel/build")
+    rm -rf "$target" "$work/prof"
+    profiled_make "$rel" "$work/profile-cold-$rel"
+    set_of[$rel]=$(sed -n 1p "$target/bindings-set")
     [ -d "${set_of[$rel]}" ] || die "cannot tell which set the build for $rel used (kmod.mk's bindings-set moved?)"
-    sample "bindings-rustc@$(basename "${set_of[$rel]}")" "$(unit_duration "$p.units" kernel-bindings)"
+    sample "bindings-rustc@$(basename "${set_of[$rel]}")" "$(unit_duration "$work/profile-cold-$rel.units" kernel-bindings)"
+    rust_clean "$work/prof" >"$work/log" 2>&1 || fail "$work/log" "make clean"
+    profiled_make "$rel" "$work/profile-settle-$rel"
+    start=$EPOCHREALTIME
+    rust_clean "$work/prof" >"$work/log" 2>&1 || fail "$work/log" "make clean"
+    awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", b - a }' >"$work/clean-$rel.time"
+    profiled_make "$rel" "$work/profile-clean-$rel"
 }
 profiled=("${kernels[@]}")
 for meta in "$repo"/bindings/sets/*/meta.toml; do
@@ -97,7 +154,7 @@ for meta in "$repo"/bindings/sets/*/meta.toml; do
     [[ " ${profiled[*]} " != *" $rel "* ]] || continue
     if [ ! -d "/lib/modules/$rel/build" ]; then
         say "set $(basename "$(dirname "$meta")"): headers of $rel not installed, no compile time"
-    elif ! sysroot_cached "/lib/modules/$rel/build"; then
+    elif ! use_cached_sysroot "/lib/modules/$rel/build"; then
         say "set $(basename "$(dirname "$meta")"): core for $rel's flags is not cached (make KDIR=/lib/modules/$rel/build builds it), no compile time"
     else
         profiled+=("$rel")
@@ -107,9 +164,9 @@ for i in $(seq "$slow_runs"); do
     for rel in "${profiled[@]}"; do
         # Kernels only here for their set: once.
         [ "$i" = 1 ] || [[ " ${kernels[*]} " == *" $rel "* ]] || continue
-        say "[$i/$slow_runs] $rel: profiled clean build"
+        say "[$i/$slow_runs] $rel: profiled builds (cargo cache cold, then make clean && make)"
         profiled_build "$rel"
-        say "  set $(basename "${set_of[$rel]}"): kernel-bindings compiled in $(unit_duration "$work/profile-$rel.units" kernel-bindings) s"
+        say "  set $(basename "${set_of[$rel]}"): kernel-bindings compiled in $(unit_duration "$work/profile-cold-$rel.units" kernel-bindings) s"
     done
 done
 
@@ -128,24 +185,40 @@ say "fetching the sources of bench/bindgen-at-build's dependencies (bindgen)"
 RUSTC=$kmod_rustc "$kmod_cargo" fetch --manifest-path "$here/bindgen-at-build/Cargo.toml" \
     >"$work/log" 2>&1 || fail "$work/log" "cargo fetch"
 
-## (1) and (3), alternating: Rust, C, bindgen cold (first iterations only:
+## (1) and (3), alternating: Rust cold cargo cache (first iterations only),
+## Rust `make clean && make`, C, bindgen cold (first iterations only:
 ## compiling bindgen is the slowest step of the whole bench), bindgen warm.
+## The first `make clean && make` after a cold build is timed on its own
+## ("settle"): kmod.mk's KO_CHOICE_NONCE goes from set to empty then, which
+## reruns the bindings build script; (1) is the steady state after it.
 for i in $(seq "$runs"); do
     for rel in "${kernels[@]}"; do
         kdir=/lib/modules/$rel/build
         d=$work/$rel
         say "[$i/$runs] $rel"
-        rm -rf "$d/rust"
+        if [ "$i" -le "$slow_runs" ] || [ ! -f "$d/rust/hello.ko" ]; then
+            # Cold cargo cache: its target directory emptied (core stays warm).
+            rm -rf "$(target_of "$kdir")"
+            rust_clean "$d/rust" >"$work/log" 2>&1 || fail "$work/log" "make clean"
+            timed "rustcold@$rel" rust_make "$d/rust" "$kdir"
+            t_cold=$last
+            rust_clean "$d/rust" >"$work/log" 2>&1 || fail "$work/log" "make clean"
+            timed "settle@$rel" rust_make "$d/rust" "$kdir"
+        fi
+        rust_clean "$d/rust" >"$work/log" 2>&1 || fail "$work/log" "make clean"
         timed "rust@$rel" rust_make "$d/rust" "$kdir"
         t_rust=$last
+        [ "$i" -gt "$slow_runs" ] || sample "rustcold/rust@$rel" "$(div "$t_cold" "$t_rust")"
         timed "c@$rel" c_make "$d/c" "$kdir"
         sample "c/rust@$rel" "$(div "$t_rust" "$last")"
+        [ "$i" -gt "$slow_runs" ] || sample "rustcold/c@$rel" "$(div "$t_cold" "$last")"
+        atarget=$(target_of "$kdir" "$here/bindgen-at-build/Cargo.toml")
         if [ "$i" -le "$slow_runs" ] || [ ! -d "$d/anchors" ]; then
-            rm -rf "$d/anchors"
+            rm -rf "$d/anchors" "$atarget"
             timed "cold@$rel" anchors_make "$d/anchors" "$kdir" "${set_of[$rel]}"
             sample "cold/rust@$rel" "$(div "$last" "$t_rust")"
         fi
-        anchors_reset_warm "$d/anchors"
+        anchors_reset_warm "$d/anchors" "$atarget"
         timed "warm@$rel" anchors_make "$d/anchors" "$kdir" "${set_of[$rel]}"
         sample "warm/rust@$rel" "$(div "$last" "$t_rust")"
     done
@@ -169,15 +242,20 @@ done
 table=$work/table.md
 {
     printf '%s\n' "Measured $(date -u +%Y-%m-%d) by \`make bench\` on $(machine)." \
-        "Medians of $runs alternating runs ($slow_runs for bindgen cold, gen and (5)); a ratio is the median of per-run ratios." \
-        "C: \`bench/c-hello\` (same three lines, plain Kbuild). Bindgen in build.rs: \`bench/bindgen-at-build\`, the same" \
-        "module/ and kernel/ sources with bindings generated by a build script over shim/headers.txt; cold = fresh" \
-        "target dir, warm = bindgen already compiled, bindings regenerated. (5): the kernel-bindings crate as cargo" \
-        "compiles it in a clean build for that set's kernel." ""
+        "Medians of $runs alternating runs ($slow_runs for the cold builds, gen and (5)); a ratio is the median of per-run ratios." \
+        "(1) Rust: the \`make\` of \`make clean && make\`, with core and cargo's target directory (\`\$KO_CACHE/target/\`:" \
+        "the bindings crate, kernel crate and build script's host crates) already built; cold cargo cache: that target" \
+        "directory empty. C: \`bench/c-hello\` (same three lines, plain Kbuild). Bindgen in build.rs:" \
+        "\`bench/bindgen-at-build\`, the same module/ and kernel/ sources with bindings generated by a build script over" \
+        "shim/headers.txt; cold = its target directory empty (bindgen compiled), warm = bindgen already compiled," \
+        "bindings regenerated. (5): the kernel-bindings crate as cargo compiles it in a cold-cache build for that set's kernel." ""
     render_table "${kernels[@]}"
-    printf '\n%s\n\n' "Where the time of a clean Rust build goes (last profiled build of each kernel):"
+    printf '\n%s\n\n' "Where the time of a Rust build goes (last profiled builds of each kernel, cargo --timings):"
     for rel in "${kernels[@]}"; do
-        profile_line "$rel" "$work/profile-$rel"
+        profile_line "$rel" "$work/profile-clean-$rel" \
+            ", \`make clean\` ($(secs "$(cat "$work/clean-$rel.time")")) then \`make\`"
+        profile_line "$rel" "$work/profile-cold-$rel" ", cold cargo cache"
+        profile_line "$rel" "$work/profile-settle-$rel" ", first \`make clean && make\` after it"
         text_split_line "$rel" "$work/$rel/rust/hello.ko"
     done
     printf '\n%s\n' "Smoke run (one iteration, README untouched): \`BENCH_RUNS=1 bench/run.sh\`."

@@ -206,14 +206,17 @@ endif
 
 # If the choice file is gone (it lives in the cache), make cargo rerun the
 # build script: KO_CHOICE_NONCE is one of its rerun-if-env-changed inputs.
-ko_choice_nonce := $(if $(wildcard $(KO_SET_CHOICE)),,$(shell date +%s%N))
+# The nonce is kept in a file so that it only changes when needed.
+ko_choice_missing := $(if $(wildcard $(KO_SET_CHOICE)),,1)
+ko_choice_nonce := $(if $(ko_choice_missing),$(shell mkdir -p $(KO_TARGET) && \
+    date +%s%N | tee $(KO_SET_CHOICE).nonce),$(shell cat $(KO_SET_CHOICE).nonce 2>/dev/null))
 
 # cargo's dep-info lists the module's sources: cargo only runs when one
 # changed. (Only those that still exist: a file that is gone, say a deleted
 # source, must not stop make; cargo itself then decides.)
 ko_dep_info := $(wildcard $(KO_LIB:.a=.d))
 ko_sources := $(if $(ko_dep_info),$(wildcard $(filter-out %:,$(shell cat $(ko_dep_info)))))
-$(KO_LIB): $(ko_sources) $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST) $(if $(ko_choice_nonce),ko-force)
+$(KO_LIB): $(ko_sources) $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST) $(if $(ko_choice_missing),ko-force)
 	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE))
 	$(Q)RUSTC=$(KO_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(KO_TARGET) \
 	    KO_KDIR=$(KDIR) KO_SET_CHOICE=$(KO_SET_CHOICE) KO_CHOICE_NONCE=$(ko_choice_nonce) \
