@@ -26,12 +26,17 @@ supported_releases() {
     done
 }
 
+# The kernel release (UTS_RELEASE) of a header tree; empty if it is none.
+tree_release() {
+    sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$1/include/generated/utsrelease.h" 2>/dev/null
+}
+
 # The committed set a header tree should use: <major>.<minor>-<flavor>, the
 # flavor being the release's words after version and ABI number.
 expected_set() {
     local code release flavor
     code=$(sed -n 's/^#define LINUX_VERSION_CODE \([0-9]*\)$/\1/p' "$1/include/generated/uapi/linux/version.h")
-    release=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$1/include/generated/utsrelease.h")
+    release=$(tree_release "$1")
     flavor=$(echo "$release" | tr - '\n' | sed 1d | grep -v '^[0-9]*$' | paste -sd-)
     echo "$((code >> 16)).$(((code >> 8) & 255))-${flavor:-default}"
 }

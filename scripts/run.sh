@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$repo"
 
 if [ -n "${KDIR:-}" ]; then
-    rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$KDIR/include/generated/utsrelease.h" 2>/dev/null || true)
+    rel=$(tree_release "$KDIR" || true)
     [ -n "$rel" ] || { echo "run: KDIR=$KDIR is not a kernel header tree" >&2; exit 1; }
 else
     rel=$(release_of linux-headers-amd64)
