@@ -1,11 +1,12 @@
 # rust.ko: `make` builds hello.ko for KDIR (default: the running kernel).
-# See README.md for the options; mk/kmod.mk does the work.
+# See README.md for the options; bindings/mk/kmod.mk (shipped with the
+# kernel-bindings crate, for other projects too) does the work.
 
 KMOD_CRATE := hello
 KMOD_NONBUILD_GOALS := setup run test bench help
 
 .DEFAULT_GOAL := all
-include mk/kmod.mk
+include bindings/mk/kmod.mk
 
 .PHONY: setup run test bench help
 # Installs what is missing (Debian packages; asks sudo when not root).

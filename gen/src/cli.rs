@@ -80,7 +80,7 @@ pub struct Cli {
     pub sets_dir: PathBuf,
 
     /// The shim directory (headers.txt, shim.h, consts.h).
-    #[arg(long, value_name = "DIR", default_value_os_t = Path::new(REPO).join("shim"))]
+    #[arg(long, value_name = "DIR", default_value_os_t = Path::new(REPO).join("bindings/shim"))]
     pub shim_dir: PathBuf,
 
     /// Where to look for header trees (repeatable) [default: /usr/src, /lib/modules].

@@ -33,7 +33,7 @@ fn main() {
     let choice = var("KO_SET_CHOICE");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let shim = fs::canonicalize(manifest.join("../../../shim")).expect("shim/");
+    let shim = fs::canonicalize(manifest.join("../../../bindings/shim")).expect("shim/");
     for f in ["headers.txt", "shim.h", "consts.h"] {
         println!("cargo:rerun-if-changed={}", shim.join(f).display());
     }

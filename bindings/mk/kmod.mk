@@ -48,6 +48,22 @@ all: $(KMOD_OUT)/$(KMOD_NAME).ko
 KO_CACHE ?= $(or $(RUST_KO_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-ko)
 ko_checkout := $(shell echo '$(abspath $(KMOD_MANIFEST))' | sha256sum | cut -c1-8)
 
+# The two kernel-side profiles, defined here so that a module's Cargo.toml
+# needs none. Never opt-level 0: kernel stacks are 16 KiB. Debug info is
+# line tables only: pahole (6.12's module BTF) cannot encode Rust's full DWARF.
+KO_PROFILES := --config 'profile.kernel.inherits="release"' \
+    --config 'profile.kernel.opt-level=2' \
+    --config 'profile.kernel.debug="line-tables-only"' \
+    --config 'profile.kernel.debug-assertions=true' \
+    --config 'profile.kernel.overflow-checks=true' \
+    --config 'profile.kernel.panic="abort"' \
+    --config 'profile.kernel.codegen-units=1' \
+    --config 'profile.kernel.incremental=false' \
+    --config 'profile.kernel-release.inherits="kernel"' \
+    --config 'profile.kernel-release.debug=false' \
+    --config 'profile.kernel-release.debug-assertions=false' \
+    --config 'profile.kernel-release.overflow-checks=false'
+
 # `make clean` also drops the module crate's own artifacts from the cached
 # target directories, so the next build recompiles the module.
 clean:
@@ -56,7 +72,7 @@ clean:
 	    for profile in kernel kernel-release; do \
 	        RUSTC=$(RUST_ROOT)/bin/rustc $(RUST_ROOT)/bin/cargo clean -q -p $(KMOD_CRATE) \
 	            --manifest-path $(KMOD_MANIFEST) --target-dir $$target \
-	            --target x86_64-unknown-none --profile $$profile || exit 1; \
+	            --target x86_64-unknown-none --profile $$profile $(KO_PROFILES) || exit 1; \
 	    done; \
 	done
 
@@ -181,7 +197,7 @@ KO_SET_CHOICE := $(KO_TARGET)/bindings-set
 
 # Everything that changes the output but not a file's timestamp: rewritten
 # only when it changes, so a no-op `make` stays a no-op.
-ko_inputs := $(KO_RUST_VERSION) | $(KO_RUSTFLAGS) | $(KO_CFG_FLAGS) | $(KO_SETS_DIR) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB)
+ko_inputs := $(KO_RUST_VERSION) | $(KO_RUSTFLAGS) | $(KO_CFG_FLAGS) | $(KO_SETS_DIR) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB) | $(KO_MK_DIR)
 $(shell mkdir -p $(KO_KBUILD) && printf '%s\n' '$(ko_inputs)' > $(KO_KBUILD)/inputs.new && \
     if cmp -s $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; then rm $(KO_KBUILD)/inputs.new; \
     else mv $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; fi)
@@ -190,7 +206,7 @@ $(shell mkdir -p $(KO_KBUILD) && printf '%s\n' '$(ko_inputs)' > $(KO_KBUILD)/inp
 
 $(KO_SYSROOT)/flags:
 	$(call ko_say,SYSROOT,core+alloc for $(KO_RELEASE) (once per toolchain and flag set))
-	$(Q)$(KO_MK_DIR)/../scripts/build-sysroot.sh $(KO_RUSTC) $(KO_CARGO) $(KO_SYSROOT) $(KO_RUSTFLAGS)
+	$(Q)bash $(KO_MK_DIR)/build-sysroot.sh $(KO_RUSTC) $(KO_CARGO) $(KO_SYSROOT) $(KO_RUSTFLAGS)
 
 ifeq ($(REGEN),1)
 $(KO_REGEN_DIR)/complete:
@@ -223,7 +239,7 @@ $(KO_LIB): $(ko_sources) $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST
 	    $(if $(KO_SETS_DIR),KO_SETS_DIR=$(KO_SETS_DIR)) $(if $(KO_SHIM_DIR),KO_SHIM_DIR=$(KO_SHIM_DIR)) \
 	    RUSTFLAGS="$(KO_RUSTFLAGS) $(KO_CFG_FLAGS) --sysroot $(KO_SYSROOT)" \
 	    $(KO_CARGO) build $(ko_cargo_verbosity) --manifest-path $(KMOD_MANIFEST) \
-	    -p $(KMOD_CRATE) --target $(KO_TARGET_TRIPLE) --profile $(KO_PROFILE) \
+	    -p $(KMOD_CRATE) --target $(KO_TARGET_TRIPLE) --profile $(KO_PROFILE) $(KO_PROFILES) \
 	    $(if $(Q),2>$(KO_WORK)/cargo.log || { \
 	        if [ -s $(KO_SET_CHOICE).error ]; then cat $(KO_SET_CHOICE).error; \
 	        else cat $(KO_WORK)/cargo.log; fi >&2; exit 1; }; cat $(KO_WORK)/cargo.log >&2)
