@@ -3,12 +3,12 @@
 # kernel-bindings crate, for other projects too) does the work.
 
 KMOD_CRATE := hello
-KMOD_NONBUILD_GOALS := setup run test bench help
+KMOD_NONBUILD_GOALS := setup run test bench new help
 
 .DEFAULT_GOAL := all
 include bindings/mk/kmod.mk
 
-.PHONY: setup run test bench help
+.PHONY: setup run test bench new help
 # Installs what is missing (Debian packages; asks sudo when not root).
 setup:
 	@scripts/setup.sh
@@ -24,6 +24,11 @@ test: setup
 # Build-speed benchmarks against a C module and bindgen-at-build-time.
 bench: setup
 	@bench/run.sh
+
+# A module project of your own from examples/out-of-tree:
+# make new NAME=foo [DIR=../foo] (DIR defaults to ../NAME).
+new:
+	@scripts/new-module.sh '$(NAME)' '$(DIR)'
 
 help:
 	@sed -n 's/^## //p' README.md 2>/dev/null || true

@@ -43,7 +43,7 @@ stamp() {
     while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
 }
 
-# make_vars KDIR [NAME=value...] VAR...: values of mk/kmod.mk's variables for
+# make_vars KDIR [NAME=value...] VAR...: values of bindings/mk/kmod.mk's variables for
 # KDIR (with those make variables set), one a line.
 make_vars() {
     local kdir=$1 arg

@@ -48,7 +48,7 @@ done
 [ ${#kernels[@]} -gt 0 ] || die "no supported kernel headers installed: run make setup"
 say "kernels: ${kernels[*]}; $runs run(s), $slow_runs for gen and sets; work dir $work"
 
-# make with mk/kmod.mk, outputs in DIR: rust_make DIR KDIR [VAR=value...]
+# make with bindings/mk/kmod.mk, outputs in DIR: rust_make DIR KDIR [VAR=value...]
 rust_make() {
     local dir=$1 kdir=$2
     shift 2
@@ -61,7 +61,7 @@ c_make() {
 # Offline: bindgen's sources are fetched once before any timing.
 anchors_make() {
     BENCH_SET=$3 CARGO_NET_OFFLINE=true \
-        rust_make "$1" "$2" KMOD_MANIFEST="$here/bindgen-at-build/Cargo.toml"
+        rust_make "$1" "$2" KMOD_MANIFEST="$here/bindgen-at-build/Cargo.toml" KMOD_CRATE=bench-hello KMOD_NAME=hello
 }
 # Warm variant: keep cargo's host side (bindgen and the compiled build script,
 # in TARGET/<profile>/); drop the kernel-target side (build script output,
@@ -69,7 +69,7 @@ anchors_make() {
 # directory, so bindgen runs again. anchors_reset_warm DIR TARGET
 anchors_reset_warm() {
     [ -d "$2/x86_64-unknown-none" ] ||
-        die "no $2/x86_64-unknown-none: mk/kmod.mk's layout changed, update bench/run.sh"
+        die "no $2/x86_64-unknown-none: bindings/mk/kmod.mk's layout changed, update bench/run.sh"
     rm -rf "$1" "$2/x86_64-unknown-none"
 }
 

@@ -22,7 +22,7 @@ run() {
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
         case $name in
-            static/* | vm/* | selection) echo "ok    $name: $(tail -n1 "$log")" ;;
+            static/* | vm/* | selection | package | downstream/*) echo "ok    $name: $(tail -n1 "$log")" ;;
             *) echo "ok    $name" ;;
         esac
     else
@@ -55,6 +55,21 @@ for rel in $(supported_releases); do
     for example in params echo panic; do
         run "static/$rel/$example" scripts/check-ko.sh "$dir/$example.ko" "$kdir" "$dir/build-$example.log"
     done
+done
+
+# Module projects of a user's own, outside the repository, from the template
+# (`make new`): on the crates by path, and through `cargo vendor` output
+# (built with no network). Each is built for every kernel and loaded.
+run package tests/downstream.sh package
+downstream=$(mktemp -d)
+trap 'rm -rf "$downstream"' EXIT
+run downstream/create/path tests/downstream.sh create path "$downstream" oot_path
+run downstream/create/vendor tests/downstream.sh create vendor "$downstream" oot_vendor
+for rel in $(supported_releases); do
+    for name in oot_path oot_vendor; do
+        run "downstream/build/$rel/$name" tests/downstream.sh build "$downstream/$name" "$rel" "$out/downstream/$rel"
+    done
+    run "downstream/vm/$rel" tests/downstream.sh vm "$rel" "$out/downstream/$rel" oot_path oot_vendor
 done
 
 echo "$passed passed, $failed failed"

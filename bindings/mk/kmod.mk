@@ -2,7 +2,8 @@
 # kernel's own Kbuild. Include it from a Makefile after setting:
 #
 #   KMOD_CRATE     the module's cargo package (crate-type staticlib);
-#                  its crate name (dashes become underscores) names the .ko
+#                  its name (dashes become underscores) names the .ko
+#   KMOD_NAME      the library's name, if [lib] name differs from that
 #   KMOD_OUT       where NAME.ko is copied (default: the current directory)
 #   KMOD_MANIFEST  the workspace Cargo.toml (default: ./Cargo.toml)
 #   KMOD_NONBUILD_GOALS  the includer's own goals that need no kernel tree
@@ -21,7 +22,7 @@ KO_MK_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KMOD_OUT ?= .
 KMOD_MANIFEST ?= Cargo.toml
 KMOD_BUILD ?= build
-KMOD_NAME := $(subst -,_,$(KMOD_CRATE))
+KMOD_NAME ?= $(subst -,_,$(KMOD_CRATE))
 KDIR ?= /lib/modules/$(shell uname -r)/build
 RUST_ROOT ?= /usr
 KERNEL_INCLUDE ?=

@@ -7,7 +7,7 @@
 //!
 //! # One source for several kernels
 //!
-//! The make fragment (`mk/kmod.mk`) passes these cfgs to every crate of a
+//! The make fragment (`mk/kmod.mk` in this crate) passes these cfgs to every crate of a
 //! module build:
 //!
 //! - `kernel_at_least = "M.m"` for every release up to the target kernel's

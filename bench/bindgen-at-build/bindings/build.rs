@@ -7,7 +7,7 @@
 //! OUT_DIR/wrappers.c.
 //!
 //! Like the real bindings build script it writes KO_SET_CHOICE for
-//! mk/module.kbuild (line 1 the set directory, line 2 shim/, line 3 why).
+//! bindings/mk/module.kbuild (line 1 the set directory, line 2 shim/, line 3 why).
 //! Line 1 names the committed set, so the C side Kbuild compiles (selected
 //! wrappers, and whatever else module.kbuild takes from a set) is the same
 //! as for the committed-bindings build: only the Rust side differs.
