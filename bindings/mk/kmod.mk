@@ -13,8 +13,10 @@
 #   RUST_ROOT=DIR   toolchain holding bin/rustc, bin/cargo and rust-src (/usr)
 #   V=1             echo every command (cargo verbose too)
 #   RELEASE=1       optimised build without debug info
-#   REGEN=1         generate the binding set at build time (needs libclang)
-#   KERNEL_INCLUDE  extra headers to bind with REGEN=1 (e.g. linux/netdevice.h)
+#   REGEN=1         generate the binding set for exactly this kernel at build
+#                   time (the bindings crate's feature `regen`, reached as
+#                   kernel/regen; needs libclang: sudo apt-get install libclang-dev)
+#   KERNEL_INCLUDE  extra headers to bind, implies REGEN=1 (e.g. linux/netdevice.h)
 
 KO_MK_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 -include config.mk
@@ -167,28 +169,23 @@ KO_CFG_FLAGS := $(foreach v,$(ko_at_least),--cfg kernel_at_least=\"$(v)\") \
 KO_SYSROOT_KEY := $(shell printf '%s\n' '$(KO_RUST_VERSION)' '$(KO_RUSTFLAGS)' | sha256sum | cut -c1-16)
 KO_SYSROOT := $(KO_CACHE)/sysroot/$(KO_SYSROOT_KEY)
 
-# REGEN=1: generate a set for exactly this kernel (plus KERNEL_INCLUDE
-# headers) with gen at build time, into a cache keyed by every input: the
-# committed sets are never touched. Needs libclang (libclang-dev).
-KO_REPO := $(abspath $(KO_MK_DIR)/..)
+# REGEN=1: the bindings build script generates a set for exactly this
+# kernel, plus the KERNEL_INCLUDE headers, into its OUT_DIR (cargo feature
+# kernel/regen); the committed sets are never touched. Needs libclang
+# (libclang-dev). Such builds get their own target directory per header
+# list: the choice file (KO_SET_CHOICE) is per target directory.
 ifneq ($(strip $(KERNEL_INCLUDE)),)
   REGEN := 1
 endif
-ifeq ($(REGEN),1)
-  ko_regen_key := $(shell { cat $(KO_REPO)/shim/* $(KO_REPO)/gen/Cargo.toml $(KO_REPO)/gen/src/*.rs \
-      $(KDIR)/.config $(KDIR)/include/generated/utsrelease.h; echo '$(KERNEL_INCLUDE)'; } | sha256sum | cut -c1-16)
-  KO_REGEN_DIR := $(KO_CACHE)/regen/$(ko_regen_key)
-  KO_SETS_DIR := $(KO_REGEN_DIR)/sets
-  KO_SHIM_DIR := $(KO_REGEN_DIR)/shim
-endif
+ko_regen_key := $(if $(filter 1,$(REGEN)),-regen-$(shell echo '$(strip $(KERNEL_INCLUDE))' | sha256sum | cut -c1-8))
 
 KO_PROFILE := $(if $(filter 1,$(RELEASE)),kernel-release,kernel)
 KO_TARGET_TRIPLE := x86_64-unknown-none
 KO_WORK := $(abspath $(KMOD_BUILD))/$(KO_RELEASE)
 # cargo's target directory (see KO_CACHE above); sets from elsewhere
-# (KO_SETS_DIR: REGEN=1, tests) get their own, so they never mix.
+# (KO_SETS_DIR: tests) and REGEN=1 builds get their own, so they never mix.
 ko_sets_key := $(if $(KO_SETS_DIR),-$(shell echo '$(KO_SETS_DIR) $(KO_SHIM_DIR)' | sha256sum | cut -c1-8))
-KO_TARGET := $(or $(KO_TARGET),$(KO_CACHE)/target/$(ko_checkout)-$(KO_RELEASE)-$(KO_SYSROOT_KEY)$(ko_sets_key))
+KO_TARGET := $(or $(KO_TARGET),$(KO_CACHE)/target/$(ko_checkout)-$(KO_RELEASE)-$(KO_SYSROOT_KEY)$(ko_sets_key)$(ko_regen_key))
 KO_LIB := $(KO_TARGET)/$(KO_TARGET_TRIPLE)/$(KO_PROFILE)/lib$(KMOD_NAME).a
 KO_KBUILD := $(KO_WORK)/$(KO_PROFILE)/kbuild
 KO_KO := $(KO_KBUILD)/$(KMOD_NAME).ko
@@ -209,18 +206,6 @@ $(KO_SYSROOT)/flags:
 	$(call ko_say,SYSROOT,core+alloc for $(KO_RELEASE) (once per toolchain and flag set))
 	$(Q)bash $(KO_MK_DIR)/build-sysroot.sh $(KO_RUSTC) $(KO_CARGO) $(KO_SYSROOT) $(KO_RUSTFLAGS)
 
-ifeq ($(REGEN),1)
-$(KO_REGEN_DIR)/complete:
-	$(call ko_say,GEN,binding set for $(KO_RELEASE)$(if $(KERNEL_INCLUDE), + $(KERNEL_INCLUDE)) (cached: $(KO_REGEN_DIR)))
-	$(Q)rm -rf $(KO_REGEN_DIR) && mkdir -p $(KO_SETS_DIR) && cp -r $(KO_REPO)/shim $(KO_SHIM_DIR)
-	$(Q)printf '%s\n' $(KERNEL_INCLUDE) >> $(KO_SHIM_DIR)/headers.txt
-	$(Q)RUSTC=$(KO_RUSTC) CARGO_TARGET_DIR=$(KO_CACHE)/gen-target $(KO_CARGO) run $(ko_cargo_verbosity) \
-	    --release --manifest-path $(KO_REPO)/Cargo.toml -p gen -- \
-	    --kdir $(KDIR) --sets-dir $(KO_SETS_DIR) --shim-dir $(KO_SHIM_DIR)
-	$(Q)touch $@
-$(KO_LIB): $(KO_REGEN_DIR)/complete
-endif
-
 # If the choice file is gone (it lives in the cache), make cargo rerun the
 # build script: KO_CHOICE_NONCE is one of its rerun-if-env-changed inputs.
 # The nonce is kept in a file so that it only changes when needed.
@@ -234,13 +219,15 @@ ko_choice_nonce := $(if $(ko_choice_missing),$(shell mkdir -p $(KO_TARGET) && \
 ko_dep_info := $(wildcard $(KO_LIB:.a=.d))
 ko_sources := $(if $(ko_dep_info),$(wildcard $(filter-out %:,$(shell cat $(ko_dep_info)))))
 $(KO_LIB): $(ko_sources) $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST) $(if $(ko_choice_missing),ko-force)
-	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE))
+	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE)$(if $(ko_regen_key), (REGEN$(if $(strip $(KERNEL_INCLUDE)), + $(strip $(KERNEL_INCLUDE))))))
 	$(Q)RUSTC=$(KO_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(KO_TARGET) \
 	    KO_KDIR=$(KDIR) KO_SET_CHOICE=$(KO_SET_CHOICE) KO_CHOICE_NONCE=$(ko_choice_nonce) \
 	    $(if $(KO_SETS_DIR),KO_SETS_DIR=$(KO_SETS_DIR)) $(if $(KO_SHIM_DIR),KO_SHIM_DIR=$(KO_SHIM_DIR)) \
+	    $(if $(ko_regen_key),KO_KERNEL_INCLUDE='$(strip $(KERNEL_INCLUDE))') \
 	    RUSTFLAGS="$(KO_RUSTFLAGS) $(KO_CFG_FLAGS) --sysroot $(KO_SYSROOT)" \
 	    $(KO_CARGO) build $(ko_cargo_verbosity) --manifest-path $(KMOD_MANIFEST) \
 	    -p $(KMOD_CRATE) --target $(KO_TARGET_TRIPLE) --profile $(KO_PROFILE) $(KO_PROFILES) \
+	    $(if $(ko_regen_key),--features kernel/regen) \
 	    $(if $(Q),2>$(KO_WORK)/cargo.log || { \
 	        if [ -s $(KO_SET_CHOICE).error ]; then cat $(KO_SET_CHOICE).error; \
 	        else cat $(KO_WORK)/cargo.log; fi >&2; exit 1; }; cat $(KO_WORK)/cargo.log >&2)

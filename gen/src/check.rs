@@ -5,14 +5,11 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
-use crate::cli::committed_sets;
-use crate::generate;
-use crate::meta;
-use crate::progress::Progress;
-use crate::shim::Shim;
-use crate::tempdir::TempDir;
-use crate::tree::{Tree, SUPPORTED_ARCH};
-use crate::write;
+use kernel_gen::progress::Progress;
+use kernel_gen::shim::Shim;
+use kernel_gen::tempdir::TempDir;
+use kernel_gen::tree::{Tree, SUPPORTED_ARCH};
+use kernel_gen::{committed_sets, generate, meta, write};
 
 pub fn check(
     sets_dir: &Path,

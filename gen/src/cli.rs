@@ -2,17 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Parser;
+use kernel_gen::progress::Progress;
+use kernel_gen::shim::Shim;
+use kernel_gen::tree::{self, Query, Tree};
+use kernel_gen::{committed_sets, generate_sets, meta};
 
 use crate::check;
-use crate::generate;
-use crate::meta;
-use crate::progress::Progress;
-use crate::run_bindgen;
-use crate::shim::Shim;
-use crate::tree::{self, Query, Tree};
-use crate::write::Staging;
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
@@ -137,41 +134,6 @@ pub fn run(cli: Cli) -> Result<()> {
     generate_sets(&cli.sets_dir, &shim, &trees, &progress)
 }
 
-/// Generates every set first and moves them into place only when all
-/// succeeded.
-fn generate_sets(sets_dir: &Path, shim: &Shim, trees: &[Tree], progress: &Progress) -> Result<()> {
-    run_bindgen::load_libclang()?;
-    let staging = trees
-        .iter()
-        .map(|t| Staging::new(sets_dir, &t.set_name()))
-        .collect::<Result<Vec<_>>>()?;
-    let mut sets = Vec::new();
-    for tree in trees {
-        sets.push(generate::generate(tree, shim, progress)?);
-    }
-    for (stage, set) in staging.into_iter().zip(&sets) {
-        let dest = stage.dest().to_path_buf();
-        stage.commit(set)?;
-        progress.note(&format!(
-            "wrote {} from {} in {:.1}s: {} static inline wrappers, {} shims, {} constants, \
-             {} layout checks ({} dropped; layout.c compiles in {:.1}s)",
-            dest.display(),
-            trees
-                .iter()
-                .find(|t| t.set_name() == set.name)
-                .map_or("?", |t| t.release.as_str()),
-            set.stats.seconds,
-            set.stats.wrappers,
-            set.stats.shim_functions,
-            set.stats.constants,
-            set.stats.layout.items,
-            set.stats.layout.dropped,
-            set.stats.layout.compile_seconds
-        ));
-    }
-    Ok(())
-}
-
 fn list(cli: &Cli, search: &[PathBuf]) -> Result<()> {
     let trees = tree::discover(search);
     println!("Installed header trees:");
@@ -214,23 +176,4 @@ fn list(cli: &Cli, search: &[PathBuf]) -> Result<()> {
         println!("  {name:<18} {release:<26} {status}");
     }
     Ok(())
-}
-
-/// Names of the set directories (those with a meta.toml), sorted.
-pub fn committed_sets(sets_dir: &Path) -> Result<Vec<String>> {
-    if !sets_dir.exists() {
-        return Ok(Vec::new());
-    }
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(sets_dir)
-        .with_context(|| format!("cannot read {}", sets_dir.display()))?
-    {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') && entry.path().join(generate::META_TOML).is_file() {
-            names.push(name);
-        }
-    }
-    names.sort();
-    Ok(names)
 }

@@ -1,22 +1,10 @@
 //! gen: generates the committed binding sets in `bindings/sets/` from
-//! installed kernel header trees. See `cargo run -p gen -- --help`.
+//! installed kernel header trees. See `cargo run -p gen -- --help`. The
+//! work is done by the library (`kernel_gen`), which the bindings build
+//! script also uses for `make REGEN=1`.
 
 mod check;
-mod clang_walk;
 mod cli;
-mod flags;
-mod generate;
-mod kbuild;
-mod layout;
-mod meta;
-mod progress;
-mod prune;
-mod run_bindgen;
-mod shim;
-mod tempdir;
-mod tree;
-mod wrappers;
-mod write;
 
 use std::process::ExitCode;
 
@@ -25,13 +13,7 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            // One line: the outermost context first, then the causes.
-            let mut line = format!("gen: error: {err}");
-            for cause in err.chain().skip(1) {
-                line.push_str(": ");
-                line.push_str(&cause.to_string());
-            }
-            eprintln!("{}", line.replace('\n', " "));
+            eprintln!("gen: error: {}", kernel_gen::one_line(&err));
             ExitCode::FAILURE
         }
     }

@@ -15,6 +15,12 @@ pub struct Progress {
     out: Option<File>,
 }
 
+impl Default for Progress {
+    fn default() -> Progress {
+        Progress::new()
+    }
+}
+
 impl Progress {
     pub fn new() -> Progress {
         let stderr = std::io::stderr();

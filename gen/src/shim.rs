@@ -55,6 +55,50 @@ impl Shim {
         })
     }
 
+    /// Copies the shim directory `src` to `dest` (a directory that must not
+    /// exist yet) and adds `extra` headers to the copy's list (those not
+    /// listed yet, in order): the shim of a set that also binds them.
+    pub fn copy_with_headers(src: &Path, dest: &Path, extra: &[String]) -> Result<Shim> {
+        let base = Shim::load(src)?;
+        for header in extra {
+            if !is_header_path(header) {
+                bail!("extra header '{header}' is not a header path like linux/netdevice.h");
+            }
+        }
+        fs::create_dir(dest)
+            .with_context(|| format!("cannot create directory {}", dest.display()))?;
+        for entry in fs::read_dir(src).with_context(|| format!("cannot read {}", src.display()))? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() && entry.file_name() != HEADER_LIST {
+                let to = dest.join(entry.file_name());
+                fs::copy(entry.path(), &to)
+                    .with_context(|| format!("cannot write {}", to.display()))?;
+            }
+        }
+        // Written anew rather than copied and appended to: the source may be
+        // read-only (a vendored or registry crate).
+        let mut list = fs::read_to_string(src.join(HEADER_LIST))?;
+        let mut added: Vec<&String> = Vec::new();
+        for header in extra {
+            if !base.headers.contains(header) && !added.contains(&header) {
+                added.push(header);
+            }
+        }
+        if !added.is_empty() {
+            if !list.is_empty() && !list.ends_with('\n') {
+                list.push('\n');
+            }
+            list.push_str("# Added at build time (KERNEL_INCLUDE):\n");
+            for header in added {
+                list.push_str(header);
+                list.push('\n');
+            }
+        }
+        let to = dest.join(HEADER_LIST);
+        fs::write(&to, list).with_context(|| format!("cannot write {}", to.display()))?;
+        Shim::load(dest)
+    }
+
     /// The header bindgen reads: the listed headers, then the shims.
     pub fn input_header(&self) -> String {
         let mut out = String::from("/* bindgen input made by gen */\n");
@@ -84,13 +128,7 @@ fn parse_header_list(text: &str) -> Result<Vec<String>> {
         if entry.is_empty() {
             continue;
         }
-        let valid = entry.ends_with(".h")
-            && !entry.starts_with('/')
-            && !entry.split('/').any(|c| c == ".." || c.is_empty())
-            && entry
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "/_-.".contains(c));
-        if !valid {
+        if !is_header_path(entry) {
             bail!(
                 "line {}: '{entry}' is not a header path like linux/slab.h",
                 n + 1
@@ -105,6 +143,16 @@ fn parse_header_list(text: &str) -> Result<Vec<String>> {
         bail!("it lists no headers");
     }
     Ok(headers)
+}
+
+/// A relative path below an include directory, like `linux/slab.h`.
+fn is_header_path(entry: &str) -> bool {
+    entry.ends_with(".h")
+        && !entry.starts_with('/')
+        && !entry.split('/').any(|c| c == ".." || c.is_empty())
+        && entry
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_-.".contains(c))
 }
 
 /// `NAME` for every `rust_shim_NAME` in consts.h.
@@ -131,6 +179,26 @@ mod tests {
         assert!(parse_header_list("/abs/x.h").is_err());
         assert!(parse_header_list("linux/../x.h").is_err());
         assert!(parse_header_list("# only comments").is_err());
+    }
+
+    #[test]
+    fn copy_with_extra_headers() {
+        let tmp = crate::tempdir::TempDir::new("gen-shim-test-").unwrap();
+        let src = tmp.path().join("shim");
+        fs::create_dir(&src).unwrap();
+        fs::write(src.join(HEADER_LIST), "linux/slab.h").unwrap();
+        fs::write(src.join(SHIM_HEADER), "").unwrap();
+        fs::write(src.join(CONSTS_HEADER), "").unwrap();
+        fs::write(src.join("slab.c"), "/* shim */\n").unwrap();
+        let extra = ["linux/fs.h", "linux/slab.h", "linux/fs.h"].map(String::from);
+        let copy = Shim::copy_with_headers(&src, &tmp.path().join("copy"), &extra).unwrap();
+        assert_eq!(copy.headers, ["linux/slab.h", "linux/fs.h"]);
+        assert_eq!(copy.dir, tmp.path().join("copy"));
+        assert!(copy.dir.join("slab.c").is_file());
+        // The source is left alone; bad names are refused.
+        assert_eq!(Shim::load(&src).unwrap().headers, ["linux/slab.h"]);
+        let bad = ["../x.h".to_string()];
+        assert!(Shim::copy_with_headers(&src, &tmp.path().join("bad"), &bad).is_err());
     }
 
     #[test]

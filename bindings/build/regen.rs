@@ -1,0 +1,68 @@
+//! Feature `regen` (`make REGEN=1`): generates the set for exactly the
+//! target kernel at build time with gen's library, instead of using a
+//! committed one (the libsqlite3-sys `buildtime_bindgen` model).
+//!
+//! The crate's `shim/` is copied, with the headers of `KO_KERNEL_INCLUDE`
+//! (space-separated, e.g. `linux/netdevice.h`) added to its list, and the
+//! set is generated with it; both end up in `$OUT_DIR/regen/{shim,sets}`.
+//! They are made in `$OUT_DIR/regen.new` and put in place in one step only
+//! when complete, so an interrupted build never leaves a half set behind
+//! (and cargo reruns a build script that did not finish).
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use kernel_gen::progress::Progress;
+use kernel_gen::shim::Shim;
+use kernel_tree::KernelId;
+
+use crate::Source;
+
+pub fn generate(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<Source, String> {
+    let shim_src = manifest.join("shim");
+    println!("cargo:rerun-if-env-changed=KO_KERNEL_INCLUDE");
+    // The directory for files added or removed, each file for edits (make
+    // reads these from cargo's dep-info, and sees file times only).
+    println!("cargo:rerun-if-changed={}", shim_src.display());
+    for entry in fs::read_dir(&shim_src)
+        .map_err(|e| format!("cannot read {}: {e}", shim_src.display()))?
+        .flatten()
+    {
+        println!("cargo:rerun-if-changed={}", entry.path().display());
+    }
+    let extra: Vec<String> = env::var("KO_KERNEL_INCLUDE")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+
+    let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
+    let dest = out.join("regen");
+    let work = out.join("regen.new");
+    let what = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(" + {}", extra.join(" "))
+    };
+    let fail = |e| {
+        format!(
+            "generating the binding set for {}{what} (REGEN=1): {}",
+            kernel.release,
+            kernel_gen::one_line(&e)
+        )
+    };
+    if work.exists() {
+        fs::remove_dir_all(&work).map_err(|e| format!("cannot remove {}: {e}", work.display()))?;
+    }
+    fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    let (shim, sets) = (work.join("shim"), work.join("sets"));
+    Shim::copy_with_headers(&shim_src, &shim, &extra).map_err(fail)?;
+    kernel_gen::generate_set(kdir, &shim, &sets, &Progress::new()).map_err(fail)?;
+    kernel_gen::write::replace_dir(&work, &dest).map_err(fail)?;
+    Ok(Source {
+        sets_dir: dest.join("sets"),
+        shim_dir: dest.join("shim"),
+        generated: Some(format!("generated at build time{what}")),
+    })
+}
