@@ -12,10 +12,13 @@
 #                                         dependency on a snapshot of this
 #                                         checkout, then `cargo vendor`; the
 #                                         snapshot is deleted afterwards
-#   downstream.sh build DIR RELEASE OUT   `make KDIR=...` in DIR, .ko and log
-#                                         to OUT; a vendored project builds
-#                                         in a network namespace without
-#                                         network, with an empty CARGO_HOME
+#   downstream.sh build DIR RELEASE OUT [VAR=value...]
+#                                         `make KDIR=... VAR=value...` in DIR,
+#                                         .ko and log to OUT; a vendored
+#                                         project builds in a network
+#                                         namespace without network, with an
+#                                         empty CARGO_HOME; with REGEN=1 the
+#                                         set must be generated, not committed
 #   downstream.sh vm RELEASE OUT NAME...  loads OUT/NAME.ko (whom=NAME) in
 #                                         QEMU and checks the kernel log
 set -uo pipefail
@@ -62,11 +65,12 @@ create() { # MODE DIR NAME
     echo "created $dir/$name (git dependency, vendored: $(ls "$project/vendor" | wc -l) crates, $(du -sh "$project/vendor" | cut -f1))"
 }
 
-build() { # DIR RELEASE OUT
-    local project=$1 rel=$2 out=$3 name
+build() { # DIR RELEASE OUT [VAR=value...]
+    local project=$1 rel=$2 out=$3 name set
+    shift 3
     name=$(basename "$project")
     mkdir -p "$out"
-    local make=(make --no-print-directory -C "$project" KDIR="/lib/modules/$rel/build" KMOD_BUILD="$out/build-$name" KMOD_OUT="$out")
+    local make=(make --no-print-directory -C "$project" KDIR="/lib/modules/$rel/build" KMOD_BUILD="$out/build-$name" KMOD_OUT="$out" "$@")
     if [ -d "$project/vendor" ]; then
         # No network at all, and nothing cargo downloaded before.
         local home
@@ -82,12 +86,13 @@ build() { # DIR RELEASE OUT
         local status=$?
     fi
     [ "$status" = 0 ] || { cat "$out/$name-build.log"; fail "building $name for $rel"; }
-    grep -q "BINDINGS $(expected_set "/lib/modules/$rel/build"): " "$out/$name-build.log" ||
-        fail "$name for $rel did not use the set $(expected_set "/lib/modules/$rel/build")"
+    set="$(expected_set "/lib/modules/$rel/build"): "
+    case " $* " in *" REGEN=1 "*) set+="generated at build time" ;; esac
+    grep -q "BINDINGS $set" "$out/$name-build.log" || fail "$name for $rel: no 'BINDINGS $set' line in the build log"
     grep -q "LAYOUT .* match kernel $rel" "$out/$name-build.log" || fail "$name for $rel: no layout proof in the log"
     "$repo/scripts/check-ko.sh" "$out/$name.ko" "/lib/modules/$rel/build" "$out/$name-build.log" ||
         fail "static checks of $name.ko for $rel"
-    echo "$name.ko for $rel: built ($(stat -c %s "$out/$name.ko") B), set $(expected_set "/lib/modules/$rel/build"), static checks ok"
+    echo "$name.ko for $rel${*:+ ($*)}: built ($(stat -c %s "$out/$name.ko") B), $(grep -o "BINDINGS .*" "$out/$name-build.log"), static checks ok"
 }
 
 vm() { # RELEASE OUT NAME...
@@ -126,8 +131,8 @@ case ${1:-} in
     package) package ;;
     create) [ $# -eq 4 ] && [[ $2 =~ ^(path|vendor)$ ]] || { echo "usage: $me create path|vendor DIR NAME" >&2; exit 2; }
         create "$2" "$(cd "$3" && pwd)" "$4" ;;
-    build) [ $# -eq 4 ] || { echo "usage: $me build DIR RELEASE OUT" >&2; exit 2; }
-        build "$2" "$3" "$4" ;;
+    build) [ $# -ge 4 ] || { echo "usage: $me build DIR RELEASE OUT [VAR=value...]" >&2; exit 2; }
+        build "${@:2}" ;;
     vm) [ $# -ge 4 ] || { echo "usage: $me vm RELEASE OUT NAME..." >&2; exit 2; }
         vm "$2" "$3" "${@:4}" ;;
     *) echo "usage: $me create|build|vm ..." >&2; exit 2 ;;
