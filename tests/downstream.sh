@@ -66,10 +66,11 @@ create() { # MODE DIR NAME
 }
 
 build() { # DIR RELEASE OUT [VAR=value...]
-    local project=$1 rel=$2 out=$3 name set
+    local project=$1 rel=$2 out name set
+    # (Absolute: make runs in the project.)
+    out=$(mkdir -p "$3" && cd "$3" && pwd) || fail "cannot create $3"
     shift 3
     name=$(basename "$project")
-    mkdir -p "$out"
     local make=(make --no-print-directory -C "$project" KDIR="/lib/modules/$rel/build" KMOD_BUILD="$out/build-$name" KMOD_OUT="$out" "$@")
     if [ -d "$project/vendor" ]; then
         # No network at all, and nothing cargo downloaded before.
@@ -96,7 +97,8 @@ build() { # DIR RELEASE OUT [VAR=value...]
 }
 
 vm() { # RELEASE OUT NAME...
-    local rel=$1 out=$2 name expected=() files=() generation
+    local rel=$1 out name expected=() files=() generation
+    out=$(cd "$2" && pwd) || fail "no $2"
     shift 2
     generation="a kernel before 6.12"
     [ "$(printf '%s\n' 6.12 "$(expected_set "/lib/modules/$rel/build" | cut -d- -f1)" | sort -V | head -1)" = 6.12 ] &&
