@@ -33,7 +33,7 @@ impl Flags {
         out.push_str(
             "# The clang arguments gen passed to libclang, one per line, translated from the\n\
              # compile command the kernel's Kbuild recorded for a one-file module.\n\
-             # $(srctree)/$(objtree): the kernel source/build trees; $(shim): the repo's shim/.\n",
+             # $(srctree)/$(objtree): the kernel source/build trees; $(shim): the kernel-bindings crate's shim/.\n",
         );
         out.push_str(&format!("{target}\n-w\n"));
         for a in &self.portable {

@@ -21,7 +21,7 @@ pub fn wrappers_c(raw: &str, shim: &Shim) -> Result<String> {
          // which modpost rejects): mk/select-wrappers.sh copies the #include lines and\n\
          // the lines of the wrappers its Rust code calls (one line per prototype and\n\
          // per definition) into one C file, compiled with the kernel's Kbuild and\n\
-         // -I<repo>/shim (for shim.h).\n",
+         // -I<kernel-bindings>/shim (for shim.h).\n",
     );
     out.push_str(&shim.wrapper_includes());
     let mut body = String::new();

@@ -5,7 +5,7 @@
 // which modpost rejects): mk/select-wrappers.sh copies the #include lines and
 // the lines of the wrappers its Rust code calls (one line per prototype and
 // per definition) into one C file, compiled with the kernel's Kbuild and
-// -I<repo>/shim (for shim.h).
+// -I<kernel-bindings>/shim (for shim.h).
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/err.h>

@@ -3,7 +3,7 @@
 // is a compile-time constant (sizeof, __alignof__, offsetof, a constant's or
 // enumerator's value) whose expected value, as bindgen computed it, is on the
 // same-numbered data line of layout.txt. A module build compiles this file with
-// the target kernel's own Kbuild (-I<repo>/shim) and compares section
+// the target kernel's own Kbuild (-I<kernel-bindings>/shim) and compares section
 // .ko_layout with layout.txt before linking.
 #include <linux/types.h>
 #include <linux/errno.h>
