@@ -33,6 +33,10 @@ create() { # MODE DIR NAME
     local mode=$1 dir=$2 name=$3
     case $dir/ in "$repo"/*) fail "$dir is inside the repository" ;; esac
     make --no-print-directory -C "$repo" new NAME="$name" DIR="$dir/$name" || fail "make new"
+    # Start from the versions this repository is tested with (cargo drops
+    # what the project does not use): a newer crates.io release must not
+    # change what this test proves.
+    cp "$repo/Cargo.lock" "$dir/$name/Cargo.lock"
     [ "$mode" = vendor ] || { echo "created $dir/$name (path dependency)"; return; }
 
     # The checkout as a user's git server would have it: every file that is
