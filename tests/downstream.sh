@@ -131,6 +131,10 @@ package() {
         [ -z "$missing" ] || fail "the $crate package lacks:$(sed 's/^/ /' <<<"$missing" | head -5 | tr '\n' ' ')"
         echo "$crate: $(wc -l <<<"$listed") files packaged, all $(wc -l <<<"$tracked") of $dir/ in git"
     done
+    # The README shows the template's Makefile as a user writes it.
+    awk '/^```make$/ { on = 1; next } /^```$/ { on = 0 } on' "$repo/README.md" |
+        cmp -s - "$repo/examples/out-of-tree/Makefile" ||
+        fail "README.md's make block differs from examples/out-of-tree/Makefile"
 }
 
 case ${1:-} in
