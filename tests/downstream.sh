@@ -27,7 +27,6 @@ set -uo pipefail
 
 me=${0##*/}
 fail() { echo "$me: FAIL: $*"; exit 1; }
-cargo=${RUST_ROOT:-/usr}/bin/cargo
 
 create() { # MODE DIR NAME
     local mode=$1 dir=$2 name=$3
@@ -53,8 +52,9 @@ create() { # MODE DIR NAME
     local project=$dir/$name
     sed -i "s|^kernel = { path = .* }$|kernel = { git = \"file://$snapshot\" }|" "$project/Cargo.toml"
     grep -q '^kernel = { git = ' "$project/Cargo.toml" || fail "no kernel dependency line in $project/Cargo.toml"
-    # (Fetching with git itself: Debian's cargo 1.96 fails to fetch with its
-    # libgit2, "invalid version 0 on git_proxy_options".)
+    # Vendored with the cargo on PATH (rustup's), as a user would: Debian's
+    # cargo 1.96 cannot fetch git sources ("invalid version 0 on
+    # git_proxy_options", its libgit2, even with net.git-fetch-with-cli).
     # A CARGO_HOME of its own (git checkouts land there), sharing the user's
     # crates.io download cache: crates already downloaded are not fetched again.
     local home=$dir/cargo-home
