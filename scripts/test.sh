@@ -41,7 +41,8 @@ run cargo-test cargo test --quiet -p gen -p kernel-tree -p kernel
 run gen-check cargo run --quiet -p gen -- --check
 run selection tests/selection.sh
 
-for rel in $(supported_releases); do
+releases=$(supported_releases)
+for rel in $releases; do
     kdir=/lib/modules/$rel/build
     # A fresh build directory per kernel: objtool only speaks when a module
     # is linked, so each build log shows what objtool thinks of it.
@@ -65,7 +66,7 @@ downstream=$(mktemp -d)
 trap 'rm -rf "$downstream"' EXIT
 run downstream/create/path tests/downstream.sh create path "$downstream" oot_path
 run downstream/create/vendor tests/downstream.sh create vendor "$downstream" oot_vendor
-for rel in $(supported_releases); do
+for rel in $releases; do
     for name in oot_path oot_vendor; do
         run "downstream/build/$rel/$name" tests/downstream.sh build "$downstream/$name" "$rel" "$out/downstream/$rel"
     done
@@ -73,7 +74,7 @@ for rel in $(supported_releases); do
 done
 # REGEN=1 from vendored crates, offline: the generator and bindgen come from
 # vendor/ too. One kernel (it compiles bindgen and runs gen: ~75 s).
-rel=$(supported_releases 2>/dev/null | head -1)
+rel=${releases%%$'\n'*}
 if [ -n "$rel" ]; then
     run "downstream/build/$rel/oot_vendor-regen" tests/downstream.sh build "$downstream/oot_vendor" "$rel" \
         "$out/downstream/regen-$rel" REGEN=1

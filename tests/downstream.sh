@@ -75,22 +75,18 @@ build() { # DIR RELEASE OUT [VAR=value...]
     out=$(mkdir -p "$3" && cd "$3" && pwd) || fail "cannot create $3"
     shift 3
     name=$(basename "$project")
-    local make=(make --no-print-directory -C "$project" KDIR="/lib/modules/$rel/build" KMOD_BUILD="$out/build-$name" KMOD_OUT="$out" "$@")
+    local isolate=()
     if [ -d "$project/vendor" ]; then
         # No network at all, and nothing cargo downloaded before.
-        local home
-        home=$(mktemp -d) || fail "mktemp"
-        local isolate=(unshare -n)
+        isolate=(unshare -n)
         [ "$(id -u)" = 0 ] || isolate=(unshare -rn)
         "${isolate[@]}" true || fail "cannot create a network namespace (${isolate[*]}); needs root or user namespaces"
-        "${isolate[@]}" env CARGO_HOME="$home" CARGO_NET_OFFLINE=true "${make[@]}" >"$out/$name-build.log" 2>&1
-        local status=$?
-        rm -rf "$home"
-    else
-        "${make[@]}" >"$out/$name-build.log" 2>&1
-        local status=$?
+        rm -rf "$out/cargo-home-$name" && mkdir "$out/cargo-home-$name" || fail "cannot create $out/cargo-home-$name"
+        isolate+=(env CARGO_HOME="$out/cargo-home-$name" CARGO_NET_OFFLINE=true)
     fi
-    [ "$status" = 0 ] || { cat "$out/$name-build.log"; fail "building $name for $rel"; }
+    "${isolate[@]}" make --no-print-directory -C "$project" KDIR="/lib/modules/$rel/build" \
+        KMOD_BUILD="$out/build-$name" KMOD_OUT="$out" "$@" >"$out/$name-build.log" 2>&1 ||
+        { cat "$out/$name-build.log"; fail "building $name for $rel"; }
     set="$(expected_set "/lib/modules/$rel/build"): "
     case " $* " in *" REGEN=1 "*) set+="generated at build time" ;; esac
     grep -q "BINDINGS $set" "$out/$name-build.log" || fail "$name for $rel: no 'BINDINGS $set' line in the build log"

@@ -5,9 +5,9 @@
 //! The crate's `shim/` is copied, with the headers of `KO_KERNEL_INCLUDE`
 //! (space-separated, e.g. `linux/netdevice.h`) added to its list, and the
 //! set is generated with it; both end up in `$OUT_DIR/regen/{shim,sets}`.
-//! They are made in `$OUT_DIR/regen.new` and put in place in one step only
-//! when complete, so an interrupted build never leaves a half set behind
-//! (and cargo reruns a build script that did not finish).
+//! Every run starts from an empty directory: cargo reruns a build script
+//! that did not finish, and nothing reads these files before this script
+//! has written the choice file (gen itself writes the set atomically).
 
 use std::env;
 use std::fs;
@@ -39,7 +39,6 @@ pub fn generate(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<Sourc
 
     let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
     let dest = out.join("regen");
-    let work = out.join("regen.new");
     let what = if extra.is_empty() {
         String::new()
     } else {
@@ -52,17 +51,16 @@ pub fn generate(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<Sourc
             kernel_gen::one_line(&e)
         )
     };
-    if work.exists() {
-        fs::remove_dir_all(&work).map_err(|e| format!("cannot remove {}: {e}", work.display()))?;
+    if dest.exists() {
+        fs::remove_dir_all(&dest).map_err(|e| format!("cannot remove {}: {e}", dest.display()))?;
     }
-    fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
-    let (shim, sets) = (work.join("shim"), work.join("sets"));
-    Shim::copy_with_headers(&shim_src, &shim, &extra).map_err(fail)?;
-    kernel_gen::generate_set(kdir, &shim, &sets, &Progress::new()).map_err(fail)?;
-    kernel_gen::write::replace_dir(&work, &dest).map_err(fail)?;
+    fs::create_dir_all(&dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+    let (shim_dir, sets_dir) = (dest.join("shim"), dest.join("sets"));
+    Shim::copy_with_headers(&shim_src, &shim_dir, &extra).map_err(fail)?;
+    kernel_gen::generate_set(kdir, &shim_dir, &sets_dir, &Progress::new()).map_err(fail)?;
     Ok(Source {
-        sets_dir: dest.join("sets"),
-        shim_dir: dest.join("shim"),
+        sets_dir,
+        shim_dir,
         generated: Some(format!("generated at build time{what}")),
     })
 }

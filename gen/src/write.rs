@@ -49,33 +49,20 @@ impl Staging {
     /// Writes the files and moves them into place.
     pub fn commit(self, set: &SetFiles) -> Result<()> {
         write_files(self.dir.path(), set)?;
-        // The temporary name then holds the old set (or nothing): dropping
+        let sets_dir = self.dest.parent().unwrap_or(Path::new("."));
+        if self.dest.exists() {
+            // Swap both directories atomically, then drop the old one.
+            exchange(self.dir.path(), &self.dest)
+                .with_context(|| format!("cannot replace {}", self.dest.display()))?;
+        } else {
+            fs::rename(self.dir.path(), &self.dest)
+                .with_context(|| format!("cannot create {}", self.dest.display()))?;
+        }
+        // The temporary name now holds the old set (or nothing): dropping
         // `self.dir` removes it.
-        swap_in(self.dir.path(), &self.dest)
+        sync_dir(sets_dir);
+        Ok(())
     }
-}
-
-/// Puts the complete directory `new` in place of `dest` in one step and
-/// removes the old `dest`, if any. Both must be on the same filesystem.
-/// (How the bindings build script publishes a set it generated.)
-pub fn replace_dir(new: &Path, dest: &Path) -> Result<()> {
-    swap_in(new, dest)?;
-    if new.exists() {
-        fs::remove_dir_all(new).with_context(|| format!("cannot remove {}", new.display()))?;
-    }
-    Ok(())
-}
-
-/// Moves `new` to `dest`; an existing `dest` is swapped with `new`
-/// atomically and so ends up at `new`.
-fn swap_in(new: &Path, dest: &Path) -> Result<()> {
-    if dest.exists() {
-        exchange(new, dest).with_context(|| format!("cannot replace {}", dest.display()))?;
-    } else {
-        fs::rename(new, dest).with_context(|| format!("cannot create {}", dest.display()))?;
-    }
-    sync_dir(dest.parent().unwrap_or(Path::new(".")));
-    Ok(())
 }
 
 /// Writes every file of `set` into the existing directory `dir`.
