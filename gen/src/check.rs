@@ -1,86 +1,217 @@
-//! Check mode: regenerate committed sets and compare them file by file.
+//! Check, refresh and diff modes: committed sets against what gen makes
+//! from the installed headers.
+//!
+//! A set serves a kernel series, and its recorded release is provenance.
+//! Against headers of the *same* release every file must come out
+//! byte-identical. Against another release of the series the set is
+//! *stale*: gen says what differs in interface terms (layout items,
+//! functions, types, constants) and proves its own determinism by
+//! generating twice, since there is nothing committed to compare bytes with.
 
-use std::fs;
 use std::path::Path;
 
 use anyhow::{bail, Result};
 
+use kernel_gen::generate::{self, SetFiles, META_TOML};
 use kernel_gen::progress::Progress;
+use kernel_gen::setdiff::{differing_files, read_set, Files, SetDiff};
 use kernel_gen::shim::Shim;
-use kernel_gen::tempdir::TempDir;
 use kernel_gen::tree::{Tree, SUPPORTED_ARCH};
-use kernel_gen::{committed_sets, generate, meta, write};
+use kernel_gen::write::Staging;
+use kernel_gen::{committed_sets, meta};
 
-pub fn check(
-    sets_dir: &Path,
-    shim: &Shim,
-    trees: &[Tree],
-    filter: Option<&str>,
-    flavor: Option<&str>,
-    progress: &Progress,
-) -> Result<()> {
-    let all = committed_sets(sets_dir)?;
-    let selected: Vec<&String> = all
-        .iter()
-        .filter(|name| match filter {
-            None => true,
-            Some(f) => *name == f || name.starts_with(&format!("{f}-")),
-        })
-        .filter(|name| flavor.is_none_or(|fl| name.ends_with(&format!("-{fl}"))))
-        .collect();
-    if selected.is_empty() {
-        bail!(
-            "no committed set{} in {}",
-            filter.map(|f| format!(" matching {f}")).unwrap_or_default(),
-            sets_dir.display()
+/// What the command line selected: which sets, from which trees.
+pub struct Selection<'a> {
+    pub sets_dir: &'a Path,
+    pub shim: &'a Shim,
+    pub trees: &'a [Tree],
+    pub filter: Option<&'a str>,
+    pub flavor: Option<&'a str>,
+    pub progress: &'a Progress,
+}
+
+/// One committed set and the installed tree it is checked against.
+struct Target<'a> {
+    name: String,
+    /// The release its meta.toml records.
+    recorded: String,
+    committed: Files,
+    tree: &'a Tree,
+}
+
+impl Selection<'_> {
+    /// The selected sets whose headers are installed; prints the others
+    /// as skipped.
+    fn targets(&self) -> Result<Vec<Target<'_>>> {
+        let all = committed_sets(self.sets_dir)?;
+        let selected: Vec<&String> = all
+            .iter()
+            .filter(|name| match self.filter {
+                None => true,
+                Some(f) => *name == f || name.starts_with(&format!("{f}-")),
+            })
+            .filter(|name| {
+                self.flavor
+                    .is_none_or(|fl| name.ends_with(&format!("-{fl}")))
+            })
+            .collect();
+        if selected.is_empty() {
+            bail!(
+                "no committed set{} in {}",
+                self.filter
+                    .map(|f| format!(" matching {f}"))
+                    .unwrap_or_default(),
+                self.sets_dir.display()
+            );
+        }
+        let mut targets = Vec::new();
+        for name in selected {
+            let dir = self.sets_dir.join(name);
+            let recorded = meta::read_value(&dir, "release").unwrap_or_default();
+            match newest_installed(self.trees, name) {
+                None => println!("skipped {name}: headers not installed (made from {recorded})"),
+                Some(tree) => targets.push(Target {
+                    name: name.clone(),
+                    recorded,
+                    committed: read_set(&dir)?,
+                    tree,
+                }),
+            }
+        }
+        if targets.is_empty() {
+            bail!("no committed set could be checked: none has its headers installed");
+        }
+        Ok(targets)
+    }
+
+    fn generate(&self, tree: &Tree) -> Result<SetFiles> {
+        generate::generate(tree, self.shim, self.progress)
+    }
+}
+
+/// `--check`: fails for a set that gen does not reproduce; a stale set
+/// (other release of its series installed) fails only with `strict`.
+pub fn check(sel: &Selection, strict: bool) -> Result<()> {
+    let targets = sel.targets()?;
+    let (mut failed, mut stale) = (Vec::new(), Vec::new());
+    for t in &targets {
+        let (name, release) = (&t.name, &t.tree.release);
+        let fresh = files(&sel.generate(t.tree)?);
+        if *release == t.recorded {
+            let differing = differing_files(&t.committed, &fresh);
+            if differing.is_empty() {
+                println!("ok {name} ({release}): identical");
+                continue;
+            }
+            // Same input, other output: a hand edit or a changed gen, unless
+            // gen itself is not deterministic.
+            let cause = match nondeterministic(sel, t.tree, &fresh)? {
+                Some(files) => format!("gen is not deterministic: two runs differ in {files}"),
+                None => format!(
+                    "{} differ from what gen makes of the same release ({}): a hand edit or a \
+                     changed gen; regenerate: cargo run -p gen -- --refresh {name}",
+                    differing.join(", "),
+                    SetDiff::of(&t.committed, &fresh)
+                ),
+            };
+            println!("FAILED {name} ({release}): {cause}");
+            failed.push(name.clone());
+            continue;
+        }
+        if let Some(files) = nondeterministic(sel, t.tree, &fresh)? {
+            println!(
+                "FAILED {name} ({release}): gen is not deterministic: two runs differ in {files}"
+            );
+            failed.push(name.clone());
+            continue;
+        }
+        println!(
+            "stale {name} ({release}): made from {}; {}; refresh: cargo run -p gen -- --refresh {name}",
+            t.recorded,
+            drift(&t.committed, &fresh)
         );
-    }
-    let (mut checked, mut failed) = (0, Vec::new());
-    for name in selected {
-        let committed = sets_dir.join(name);
-        let recorded = meta::read_value(&committed, "release").unwrap_or_default();
-        let Some(tree) = newest_installed(trees, name) else {
-            println!("skipped {name}: headers not installed (made from {recorded})");
-            continue;
-        };
-        checked += 1;
-        let set = generate::generate(tree, shim, progress)?;
-        let fresh = TempDir::new(&format!("gen-check-{name}-"))?;
-        write::write_files(fresh.path(), &set)?;
-        let differing = compare(&committed, fresh.path())?;
-        let stale = tree.release != recorded;
-        if differing.is_empty() && !stale {
-            println!("ok {name} ({})", tree.release);
-            continue;
-        }
-        let kept = fresh.keep();
-        let mut line = format!("FAILED {name}:");
-        if stale {
-            line.push_str(&format!(
-                " set was made from {recorded} but the installed headers are {} (regenerate: cargo run -p gen -- {} --flavor {});",
-                tree.release, tree.release, tree.flavor
-            ));
-        }
-        if differing.is_empty() {
-            line.push_str(" no file differs apart from that");
-        } else {
-            line.push_str(&format!(" differing files: {}", differing.join(", ")));
-        }
-        line.push_str(&format!(" (regenerated copy: {})", kept.display()));
-        println!("{line}");
-        failed.push(name.clone());
-    }
-    if checked == 0 {
-        bail!("no committed set could be checked: none has its headers installed");
+        stale.push(name.clone());
     }
     if !failed.is_empty() {
         bail!(
-            "check failed for {} of {checked} sets: {}",
+            "check failed for {} of {} sets: {}",
             failed.len(),
+            targets.len(),
             failed.join(", ")
         );
     }
+    if strict && !stale.is_empty() {
+        bail!(
+            "{} of {} sets are stale (--strict): {}; refresh: cargo run -p gen -- --refresh",
+            stale.len(),
+            targets.len(),
+            stale.join(", ")
+        );
+    }
     Ok(())
+}
+
+/// `--refresh`: regenerates every selected set whose files are not what gen
+/// makes from the installed headers, and says what changed.
+pub fn refresh(sel: &Selection) -> Result<()> {
+    for t in sel.targets()? {
+        let (name, release) = (&t.name, &t.tree.release);
+        let staging = Staging::new(sel.sets_dir, name)?;
+        let set = sel.generate(t.tree)?;
+        let fresh = files(&set);
+        if differing_files(&t.committed, &fresh).is_empty() {
+            println!("up to date {name} ({release})");
+            continue;
+        }
+        staging.commit(&set)?;
+        println!(
+            "refreshed {name}: {} -> {release}: {}",
+            t.recorded,
+            drift(&t.committed, &fresh)
+        );
+    }
+    Ok(())
+}
+
+/// `--diff OLD NEW`: the interface difference of two set directories;
+/// with `strict`, fails when there is one.
+pub fn diff(old: &Path, new: &Path, strict: bool) -> Result<()> {
+    let diff = SetDiff::between(old, new)?;
+    println!("{}: {diff}", new.display());
+    if strict && !diff.is_empty() {
+        bail!(
+            "{} and {} differ in interfaces (--strict)",
+            old.display(),
+            new.display()
+        );
+    }
+    Ok(())
+}
+
+/// What moved between a set and a fresh generation from another release.
+fn drift(committed: &Files, fresh: &Files) -> String {
+    let diff = SetDiff::of(committed, fresh);
+    let other: Vec<String> = differing_files(committed, fresh)
+        .into_iter()
+        .filter(|f| f != META_TOML)
+        .collect();
+    match (diff.is_empty(), other.is_empty()) {
+        (true, true) => "interfaces unchanged (only meta.toml's provenance differs)".into(),
+        (true, false) => format!("interfaces unchanged, but {} differ", other.join(", ")),
+        (false, _) => diff.to_string(),
+    }
+}
+
+/// Generates the set from `tree` a second time: the files that differ from
+/// `first`, if any.
+fn nondeterministic(sel: &Selection, tree: &Tree, first: &Files) -> Result<Option<String>> {
+    let second = files(&sel.generate(tree)?);
+    let differing = differing_files(first, &second);
+    Ok((!differing.is_empty()).then(|| differing.join(", ")))
+}
+
+fn files(set: &SetFiles) -> Files {
+    set.files.iter().cloned().collect()
 }
 
 fn newest_installed<'a>(trees: &'a [Tree], set: &str) -> Option<&'a Tree> {
@@ -88,24 +219,4 @@ fn newest_installed<'a>(trees: &'a [Tree], set: &str) -> Option<&'a Tree> {
     trees
         .iter()
         .find(|t| t.arch == SUPPORTED_ARCH && t.set_name() == set)
-}
-
-/// Names of files that differ, or exist on one side only.
-fn compare(committed: &Path, fresh: &Path) -> Result<Vec<String>> {
-    let names = |dir: &Path| -> Result<Vec<String>> {
-        let mut v: Vec<String> = fs::read_dir(dir)?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        Ok(v)
-    };
-    let mut all = names(committed)?;
-    all.extend(names(fresh)?);
-    all.sort();
-    all.dedup();
-    Ok(all
-        .into_iter()
-        .filter(|n| fs::read(committed.join(n)).ok() != fs::read(fresh.join(n)).ok())
-        .collect())
 }

@@ -24,6 +24,9 @@ Examples:
   cargo run -p gen -- --list
   cargo run -p gen -- --check              every committed set whose headers are installed
   cargo run -p gen -- --check 6.1-amd64
+  cargo run -p gen -- --check --strict     stale sets fail too
+  cargo run -p gen -- --refresh            regenerate what is stale, say what changed
+  cargo run -p gen -- --diff OLD_SET_DIR NEW_SET_DIR
 
 Flavor rule: a version selects every installed flavor of it and each gets its own
 set, bindings/sets/<major>.<minor>-<flavor> (flavor = the release's trailing words
@@ -31,12 +34,20 @@ after version and ABI number: amd64, cloud-amd64, rt-amd64). --flavor picks one.
 If several installed trees map to the same set (e.g. two Debian ABI numbers), the
 newest release is used.
 
-Check mode regenerates each committed set from the installed tree of the same set
-name into a temporary directory and compares every file. When the installed
-release differs from the one recorded in the set's meta.toml (e.g. Debian moved
-the ABI number), the set is reported as stale and the check fails, whether or not
-the bindings changed: regenerate the set and commit it. Sets whose headers are not
-installed are reported as skipped; a check that could compare nothing fails.
+A set serves every release of its kernel series: nothing that only names the
+release (build salt, compiler version text, ...) is in its generated files, and the
+release in its meta.toml is provenance. Check mode regenerates each committed set
+from the newest installed tree of the same set name, in memory, and compares:
+  ok      same release as recorded and every file byte-identical;
+  FAILED  same release but a file differs (a hand edit, a changed gen, or gen not
+          deterministic: then it generates again to tell), exit code 1;
+  stale   another release of the series is installed: what differs in interface
+          terms (layout items, functions, types, constants; the first few named),
+          with gen run twice to prove it deterministic; exit code 0 unless --strict.
+Sets whose headers are not installed are reported as skipped; a check that could
+compare nothing fails. --refresh regenerates every set that is not what gen makes
+from the installed headers and prints what changed; --diff compares two set
+directories the same way.
 
 Output is written to a temporary directory next to the set and swapped into place;
 a failed run leaves committed sets untouched. Progress is shown on a terminal only;
@@ -56,7 +67,7 @@ pub struct Cli {
     pub kernel: Option<String>,
 
     /// Generate from this header tree instead of searching for one.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["kernel", "list", "check"])]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["kernel", "list", "check", "refresh"])]
     pub kdir: Option<PathBuf>,
 
     /// Only the trees of this flavor (amd64, cloud-amd64, rt-amd64, ...).
@@ -67,10 +78,26 @@ pub struct Cli {
     #[arg(long, conflicts_with = "check")]
     pub list: bool,
 
-    /// Regenerate committed sets into a temporary directory and fail if any
-    /// file differs.
-    #[arg(long)]
+    /// Regenerate committed sets and compare: fail if one made from the
+    /// installed release differs; report sets made from another release of
+    /// the series as stale.
+    #[arg(long, conflicts_with_all = ["refresh", "diff"])]
     pub check: bool,
+
+    /// With --check: stale sets fail too. With --diff: fail when the
+    /// interfaces differ.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Regenerate every committed set (or those KERNEL names) whose files are
+    /// not what gen makes from the installed headers, and print what changed.
+    #[arg(long, conflicts_with_all = ["list", "diff"])]
+    pub refresh: bool,
+
+    /// Compare two set directories: layout items, functions, types,
+    /// constants.
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with_all = ["list", "kernel", "kdir"])]
+    pub diff: Option<Vec<PathBuf>>,
 
     /// Where the sets live.
     #[arg(long, value_name = "DIR", default_value_os_t = Path::new(REPO).join("bindings/sets"))]
@@ -99,17 +126,28 @@ pub fn run(cli: Cli) -> Result<()> {
     if cli.list {
         return list(&cli, &search);
     }
+    if let Some(dirs) = &cli.diff {
+        return check::diff(&dirs[0], &dirs[1], cli.strict);
+    }
+    if cli.strict && !cli.check {
+        bail!("--strict goes with --check or --diff");
+    }
     let shim = Shim::load(&cli.shim_dir)?;
-    if cli.check {
+    if cli.check || cli.refresh {
         let trees = tree::discover(&search);
-        return check::check(
-            &cli.sets_dir,
-            &shim,
-            &trees,
-            cli.kernel.as_deref(),
-            cli.flavor.as_deref(),
-            &progress,
-        );
+        let selection = check::Selection {
+            sets_dir: &cli.sets_dir,
+            shim: &shim,
+            trees: &trees,
+            filter: cli.kernel.as_deref(),
+            flavor: cli.flavor.as_deref(),
+            progress: &progress,
+        };
+        return if cli.check {
+            check::check(&selection, cli.strict)
+        } else {
+            check::refresh(&selection)
+        };
     }
     let trees = if let Some(kdir) = &cli.kdir {
         let tree = Tree::load(kdir)?;

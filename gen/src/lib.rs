@@ -11,6 +11,7 @@
 pub mod generate;
 pub mod meta;
 pub mod progress;
+pub mod setdiff;
 pub mod shim;
 pub mod tempdir;
 pub mod tree;

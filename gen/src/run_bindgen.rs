@@ -187,9 +187,12 @@ struct Callbacks {
 }
 
 impl ParseCallbacks for Callbacks {
-    /// consts.h gives these macros a type: do not emit them twice.
+    /// consts.h gives these macros a type: do not emit them twice. Macros
+    /// that only name the release or toolchain (the ABI number in
+    /// `CONFIG_BUILD_SALT`, ...) are no interface and would tie the set to
+    /// one point release of its series.
     fn will_parse_macro(&self, name: &str) -> MacroParsingBehavior {
-        if self.consts.contains(name) {
+        if self.consts.contains(name) || kernel_tree::names_release(name) {
             MacroParsingBehavior::Ignore
         } else {
             MacroParsingBehavior::Default

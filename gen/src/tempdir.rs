@@ -11,7 +11,6 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 #[derive(Debug)]
 pub struct TempDir {
     path: PathBuf,
-    keep: bool,
 }
 
 impl TempDir {
@@ -22,31 +21,32 @@ impl TempDir {
         let path = parent.join(format!("{prefix}{}-{n}", std::process::id()));
         fs::create_dir(&path)
             .with_context(|| format!("cannot create directory {}", path.display()))?;
-        Ok(TempDir { path, keep: false })
+        Ok(TempDir { path })
     }
 
-    /// In the system's temporary directory.
+    /// In the system's temporary directory, after removing what runs that
+    /// were killed left there under the same prefix.
     pub fn new(prefix: &str) -> Result<TempDir> {
-        TempDir::new_in(&std::env::temp_dir(), prefix)
+        let parent = std::env::temp_dir();
+        if let Ok(entries) = fs::read_dir(&parent) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if pid_of_stale(&name.to_string_lossy(), prefix).is_some() {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        TempDir::new_in(&parent, prefix)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    /// Leaves the directory in place (e.g. for the user to inspect) and
-    /// returns its path.
-    pub fn keep(mut self) -> PathBuf {
-        self.keep = true;
-        self.path.clone()
-    }
 }
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        if !self.keep {
-            let _ = fs::remove_dir_all(&self.path);
-        }
+        let _ = fs::remove_dir_all(&self.path);
     }
 }
 

@@ -159,14 +159,60 @@ pub fn flavor_from_release(release: &str) -> String {
     }
 }
 
+/// Whether a config symbol or macro only names the kernel's release or the
+/// toolchain that built it: a Debian point release rewrites these (ABI
+/// number in `CONFIG_BUILD_SALT`, compiler version text) without changing
+/// any interface. They stay out of the config fingerprint and out of every
+/// generated file, so one set serves every release of its series.
+pub fn names_release(name: &str) -> bool {
+    // `CONFIG_<tool>_VERSION`: tool versions Kconfig records.
+    const TOOLS: &[&str] = &[
+        "GCC",
+        "CLANG",
+        "AS",
+        "LD",
+        "LLD",
+        "PAHOLE",
+        "RUSTC",
+        "RUSTC_LLVM",
+        "BINDGEN",
+    ];
+    const NAMES: &[&str] = &[
+        "CONFIG_BUILD_SALT",
+        "CONFIG_CC_VERSION_TEXT",
+        "CONFIG_VERSION_SIGNATURE",
+        "UTS_RELEASE",
+        "UTS_VERSION",
+        "LINUX_VERSION_CODE",
+        "LINUX_VERSION_MAJOR",
+        "LINUX_VERSION_PATCHLEVEL",
+        "LINUX_VERSION_SUBLEVEL",
+        "LINUX_COMPILE_BY",
+        "LINUX_COMPILE_HOST",
+        "LINUX_COMPILER",
+    ];
+    if NAMES.contains(&name) {
+        return true;
+    }
+    let Some(symbol) = name.strip_prefix("CONFIG_") else {
+        return false;
+    };
+    symbol.ends_with("_VERSION_TEXT")
+        || symbol
+            .strip_suffix("_VERSION")
+            .is_some_and(|tool| TOOLS.contains(&tool))
+}
+
 /// SHA-256 of the config's `CONFIG_*` assignments (comments and blank lines
-/// dropped, lines sorted), so a re-saved but identical config keeps its
-/// fingerprint.
+/// dropped, lines sorted, lines that only name the release or toolchain
+/// left out: see [`names_release`]), so a re-saved config, or the same
+/// config in the next point release, keeps its fingerprint.
 pub fn config_fingerprint(config: &str) -> String {
     let mut lines: Vec<&str> = config
         .lines()
         .map(str::trim)
         .filter(|l| l.starts_with("CONFIG_"))
+        .filter(|l| !l.split_once('=').is_some_and(|(k, _)| names_release(k)))
         .collect();
     lines.sort_unstable();
     let mut hasher = Sha256::new();
@@ -209,6 +255,39 @@ mod tests {
         let b = config_fingerprint("CONFIG_B=m\n\n# other\nCONFIG_A=y\n");
         assert_eq!(a, b);
         assert_ne!(a, config_fingerprint("CONFIG_A=y\n"));
+    }
+
+    #[test]
+    fn fingerprint_ignores_release_naming() {
+        let a = "CONFIG_A=y\nCONFIG_BUILD_SALT=\"6.1.0-56-amd64\"\nCONFIG_GCC_VERSION=120200\n";
+        let b = "CONFIG_A=y\nCONFIG_BUILD_SALT=\"6.1.0-57-amd64\"\nCONFIG_GCC_VERSION=120300\n";
+        assert_eq!(config_fingerprint(a), config_fingerprint(b));
+        assert_eq!(config_fingerprint(a), config_fingerprint("CONFIG_A=y\n"));
+    }
+
+    #[test]
+    fn release_naming_names() {
+        for name in [
+            "CONFIG_BUILD_SALT",
+            "CONFIG_CC_VERSION_TEXT",
+            "CONFIG_GCC_VERSION",
+            "CONFIG_PAHOLE_VERSION",
+            "CONFIG_RUSTC_LLVM_VERSION",
+            "CONFIG_RUSTC_VERSION_TEXT",
+            "UTS_RELEASE",
+            "LINUX_VERSION_SUBLEVEL",
+        ] {
+            assert!(names_release(name), "{name}");
+        }
+        for name in [
+            "CONFIG_MODVERSIONS",
+            "CONFIG_ARCH_WANT_COMPAT_IPC_PARSE_VERSION",
+            "CONFIG_LOCALVERSION",
+            "CONFIG_X86_64",
+            "GFP_KERNEL",
+        ] {
+            assert!(!names_release(name), "{name}");
+        }
     }
 
     #[test]
