@@ -108,6 +108,24 @@ ifeq ($(CONFIG_CFI_CLANG),y)
   $(error KDIR=$(KDIR) uses kCFI (CONFIG_CFI_CLANG), which this build does not support yet)
 endif
 
+# The tree's C compiler: without it Kbuild fails late, in a pile of make
+# errors. Debian trees name it in .kernelvariables (`CC = ...
+# $(CROSS_COMPILE)gcc-12`), read here without a shell to keep a no-op make
+# fast; only if that name is not on PATH, a make reading the file says what
+# CC really is. Packages: native gcc/clang only (gen's toolchain.rs has the
+# full rule).
+ko_on_path = $(wildcard $(if $(findstring /,$(1)),$(1),$(addsuffix /$(1),$(subst :, ,$(PATH)))))
+ko_cc := $(patsubst $$(CROSS_COMPILE)%,%,$(lastword $(filter $$(CROSS_COMPILE)%,$(file <$(KDIR)/.kernelvariables))))
+ifeq ($(call ko_on_path,$(or $(ko_cc),gcc)),)
+  ko_cc := $(shell printf 'CC = gcc\n-include $(KDIR)/.kernelvariables\nko-cc:;@echo $$(CC)\n' | \
+      $(MAKE) -s --no-print-directory -f - ko-cc $(if $(filter command line,$(origin CC)),CC='$(CC)'))
+  ko_cc := $(firstword $(foreach w,$(filter-out -%,$(ko_cc)),$(if $(call ko_on_path,$(w)),,$(w))))
+  ko_cc_pkg := $(filter gcc gcc-% clang clang-%,$(patsubst x86_64-linux-gnu-%,%,$(ko_cc)))
+  ifneq ($(ko_cc),)
+    $(error KDIR=$(KDIR) compiles with $(ko_cc), which is not installed ($(shell $(ko_cc) --version 2>&1 </dev/null | head -n1)): $(if $(ko_cc_pkg),sudo apt-get install $(ko_cc_pkg),install it or put it on PATH))
+  endif
+endif
+
 ## The toolchain ##############################################################
 
 KO_RUSTC := $(RUST_ROOT)/bin/rustc

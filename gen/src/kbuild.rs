@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::flags::{self, Flags};
 use crate::tempdir::TempDir;
+use crate::toolchain;
 use crate::tree::Tree;
 
 const PROBE: &str = "genprobe";
@@ -51,11 +52,9 @@ pub fn probe(tree: &Tree) -> Result<Flags> {
         .output()
         .context("cannot run make (install it: sudo apt-get install make)")?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
         bail!(
-            "Kbuild of {} failed to compile a one-file test module: {last}",
-            tree.path.display()
+            "{}",
+            probe_failure(tree, &String::from_utf8_lossy(&output.stderr))
         );
     }
     let cmd_file = dir.path().join(format!(".{PROBE}.o.cmd"));
@@ -64,6 +63,21 @@ pub fn probe(tree: &Tree) -> Result<Flags> {
     let command = flags::recorded_command(&text)
         .with_context(|| format!("no compile command in {}", cmd_file.display()))?;
     flags::translate(&command, &objtree, dir.path())
+}
+
+/// Why the probe failed, in one line: the compiler's (or Kbuild's) first
+/// error, and when the tree's compiler or another tool is not installed,
+/// the package that provides it.
+fn probe_failure(tree: &Tree, log: &str) -> String {
+    let what = format!(
+        "Kbuild of {} failed to compile a one-file test module: {}",
+        tree.path.display(),
+        first_diagnostic(log)
+    );
+    match toolchain::missing_command(log) {
+        Some(command) => format!("{what}; {}", toolchain::install_advice(&command)),
+        None => what,
+    }
 }
 
 /// Compiles C files with the tree's own Kbuild (gcc and the kernel's flags,
@@ -187,13 +201,49 @@ pub fn assembler_messages(
 }
 
 /// The line of a compiler/Kbuild log worth quoting: the first error, else
-/// the first warning, else the last line.
+/// the first warning, else the last line that is not make's bookkeeping (a
+/// failed recipe's `*** [...] Error N` only says that something above failed).
 pub fn first_diagnostic(log: &str) -> String {
     log.lines()
         .find(|l| l.contains("error:"))
         .or_else(|| log.lines().find(|l| l.contains("warning:")))
+        .or_else(|| {
+            log.lines()
+                .rfind(|l| !l.trim().is_empty() && !is_make_report(l))
+        })
         .or_else(|| log.lines().rfind(|l| !l.trim().is_empty()))
         .unwrap_or("no output")
         .trim()
         .to_string()
+}
+
+/// `make[1]: *** [Makefile:255: x.o] Error 127`, `make: Leaving directory ...`.
+fn is_make_report(line: &str) -> bool {
+    line.split_once(": ").is_some_and(|(who, what)| {
+        let make = who == "make" || (who.starts_with("make[") && who.ends_with(']'));
+        make && (what.starts_with("*** [")
+            || what.starts_with("Entering directory")
+            || what.starts_with("Leaving directory"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_diagnostic_skips_make_reports() {
+        let log = "make: Entering directory '/k'\n  CC [M]  /m/x.o\n\
+                   /bin/sh: 1: gcc-10: not found\n\
+                   make[1]: *** [/k/scripts/Makefile.build:255: /m/x.o] Error 127\n\
+                   make: *** [/k/Makefile:2065: /m] Error 2\n";
+        assert_eq!(first_diagnostic(log), "/bin/sh: 1: gcc-10: not found");
+        let log = "x.c:1:1: warning: w\nx.c:2:1: error: e\nmake: *** [x] Error 1\n";
+        assert_eq!(first_diagnostic(log), "x.c:2:1: error: e");
+        assert_eq!(
+            first_diagnostic("make: *** [x] Error 2\n"),
+            "make: *** [x] Error 2"
+        );
+        assert_eq!(first_diagnostic(""), "no output");
+    }
 }

@@ -23,6 +23,7 @@ mod kbuild;
 mod layout;
 mod prune;
 mod run_bindgen;
+mod toolchain;
 mod wrappers;
 
 use std::path::{Path, PathBuf};

@@ -115,3 +115,24 @@ fn output_not_writable() {
     assert_one_line_error(&out, "is not writable");
     assert_eq!(std::fs::read(&blocker).unwrap(), b"");
 }
+
+#[test]
+fn kernel_compiler_not_installed() {
+    if on_path("gcc-10") {
+        eprintln!("skipped: gcc-10 is installed, so it cannot be the missing compiler");
+        return;
+    }
+    let env = Env::new("nocc");
+    let Some(tree) = real_tree_with_gcc(&env.scratch.path, "10") else {
+        eprintln!("skipped: no installed header tree (/lib/modules/*/build with .kernelvariables)");
+        return;
+    };
+    let out = env.gen(&["--kdir", tree.to_str().unwrap()]);
+    assert_one_line_error(&out, "gcc-10: not found");
+    assert!(
+        stderr(&out).contains("sudo apt-get install gcc-10"),
+        "{}",
+        stderr(&out)
+    );
+    assert_nothing_written(&env);
+}

@@ -244,3 +244,62 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// A copy of an installed header tree (the first `/lib/modules/*/build`
+/// with a `.kernelvariables`) whose `CC` names `gcc-<version>` instead, or
+/// `None` when no such tree is installed. Only the arch-specific directory
+/// is copied; its Makefile includes the shared `-common` tree by absolute
+/// path, and its relative `scripts`/`tools` links are made absolute.
+pub fn real_tree_with_gcc(root: &Path, version: &str) -> Option<PathBuf> {
+    let original = installed_tree()?;
+    let copy = root.join(original.file_name()?);
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(&original)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cp -a {}", original.display());
+    for entry in fs::read_dir(&copy).unwrap() {
+        let link = entry.unwrap().path();
+        if fs::read_link(&link).is_ok_and(|t| t.is_relative()) {
+            let target = fs::canonicalize(original.join(link.file_name().unwrap())).unwrap();
+            fs::remove_file(&link).unwrap();
+            std::os::unix::fs::symlink(target, &link).unwrap();
+        }
+    }
+    let variables = copy.join(".kernelvariables");
+    let text = fs::read_to_string(&variables).unwrap();
+    fs::write(&variables, with_gcc(&text, version)).unwrap();
+    Some(copy)
+}
+
+/// The installed header tree gen's real-tree tests use, resolved.
+fn installed_tree() -> Option<PathBuf> {
+    let mut trees: Vec<PathBuf> = fs::read_dir("/lib/modules")
+        .ok()?
+        .filter_map(|e| fs::canonicalize(e.ok()?.path().join("build")).ok())
+        .filter(|t| t.join(".kernelvariables").is_file())
+        .collect();
+    trees.sort();
+    trees.into_iter().next()
+}
+
+/// `.kernelvariables` text with the `gcc-N` of its `CC` line replaced.
+fn with_gcc(text: &str, version: &str) -> String {
+    text.lines()
+        .map(|line| match line.split_once("gcc-") {
+            Some((head, tail)) if line.starts_with("CC ") || line.starts_with("CC=") => {
+                let rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+                format!("{head}gcc-{version}{rest}\n")
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
+/// Whether `command` is on PATH.
+pub fn on_path(command: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(command).is_file()))
+}
