@@ -19,10 +19,17 @@ if [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
 fi
 
 template=$repo/examples/out-of-tree
-tmp=$(mktemp -d "$(dirname "$dir")/.new-$name.XXXXXX") || die "cannot create $(dirname "$dir")"
+# Built beside DIR and moved into place when complete; mkdir (not mktemp,
+# whose 0700 would stay) gives the project the user's normal permissions.
+tmp=$(dirname "$dir")/.new-$name.$$
+mkdir "$tmp" || die "cannot create $tmp: is $(dirname "$dir") writable?"
 trap 'rm -rf "$tmp"' EXIT
 # Only the template's sources, not what building it in place left behind.
 (cd "$template" && tar -cf - Makefile Cargo.toml .gitignore src) | tar -xf - -C "$tmp"
+# The crate versions this repository is tested with (cargo drops what the
+# project does not use): the first build needs no index update and picks no
+# untested release.
+cp "$repo/Cargo.lock" "$tmp/Cargo.lock"
 kernel_crate=$(cd "$repo/kernel" && pwd)
 sed -i "s/mymod/$name/g" "$tmp/Makefile" "$tmp/Cargo.toml" "$tmp/src/lib.rs"
 sed -i "s|^kernel = { path = \"../../kernel\" }|kernel = { path = \"$kernel_crate\" }|" "$tmp/Cargo.toml"

@@ -32,10 +32,13 @@ create() { # MODE DIR NAME
     local mode=$1 dir=$2 name=$3
     case $dir/ in "$repo"/*) fail "$dir is inside the repository" ;; esac
     make --no-print-directory -C "$repo" new NAME="$name" DIR="$dir/$name" || fail "make new"
-    # Start from the versions this repository is tested with (cargo drops
-    # what the project does not use): a newer crates.io release must not
-    # change what this test proves.
-    cp "$repo/Cargo.lock" "$dir/$name/Cargo.lock"
+    # make new starts the project from the versions this repository is
+    # tested with (a newer crates.io release must not change what this test
+    # proves), with the user's normal permissions.
+    cmp -s "$repo/Cargo.lock" "$dir/$name/Cargo.lock" || fail "make new did not copy the tested Cargo.lock"
+    local mode
+    mode=$(printf '%o' $((0777 & ~$(umask))))
+    [ "$(stat -c %a "$dir/$name")" = "$mode" ] || fail "make new made $dir/$name mode $(stat -c %a "$dir/$name"), not $mode"
     [ "$mode" = vendor ] || { echo "created $dir/$name (path dependency)"; return; }
 
     # The checkout as a user's git server would have it: every file that is
