@@ -28,8 +28,12 @@ pub unsafe fn class_create(name: *const c_char) -> *mut super::class {
     // SAFETY: the key is only handed to the kernel, which synchronises
     // lockdep's use of it; Rust never reads or writes it.
     unsafe impl Sync for Key {}
-    // SAFETY: an all-zero lock_class_key is the C static's initial state.
-    static KEY: Key = Key(UnsafeCell::new(unsafe { core::mem::zeroed() }));
+    static KEY: Key = Key(UnsafeCell::new(
+        // SAFETY: lock_class_key has only integer and raw-pointer fields
+        // (none without lockdep): all-zero is a valid value, and the
+        // initial state of the static key C's class_create() declares.
+        unsafe { core::mem::zeroed() },
+    ));
     // SAFETY: `this_module()` is the module being built; the caller
     // guarantees `name`; KEY lives forever.
     unsafe { super::__class_create(super::this_module(), name, KEY.0.get()) }

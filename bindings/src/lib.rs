@@ -17,16 +17,28 @@
 //! [`compat`] shows the pattern: `class_create` lost its `owner` argument in
 //! 6.4, so the same call compiles against the 6.1 and the 6.12 sets.
 #![no_std]
-#![allow(
+
+/// The generated set, bindgen's output (never edited by hand), re-exported
+/// at the crate root. The lints are relaxed for it alone, the crate's own
+/// modules (`compat`) keep the workspace's: C's names are not Rust's,
+/// many items are unused, and bindgen writes unsafe code (bitfield
+/// accessors, `__IncompleteArrayField`) without `// SAFETY:` comments and
+/// without `unsafe {}` inside its `unsafe fn`s. (Lint attributes on the
+/// `include!` itself would be ignored: they need an item to sit on.)
+#[allow(
     non_camel_case_types,
     non_upper_case_globals,
     non_snake_case,
     dead_code,
     improper_ctypes,
     unnecessary_transmutes,
-    clippy::all
+    unsafe_op_in_unsafe_fn,
+    clippy::all,
+    clippy::undocumented_unsafe_blocks
 )]
-
-include!(env!("KO_BINDINGS_RS"));
+mod generated {
+    include!(env!("KO_BINDINGS_RS"));
+}
+pub use generated::*;
 
 pub mod compat;

@@ -153,16 +153,24 @@ fn with_stderr_silenced<T>(f: impl FnOnce() -> T) -> T {
     let Ok(null) = fs::OpenOptions::new().write(true).open("/dev/null") else {
         return f();
     };
-    // SAFETY: plain fd juggling on valid descriptors; the saved copy of fd 2
-    // is put back and closed before returning.
+    // SAFETY: dup(2) only reads the descriptor table; whether fd 2 is open
+    // or not, it returns a new descriptor or -1 and changes nothing else.
     let saved = unsafe { libc::dup(2) };
+    // SAFETY: `null` is an open descriptor owned by this function (alive
+    // until it returns); dup2 onto fd 2 only replaces what fd 2 refers to,
+    // and the original is kept in `saved`, which is checked first.
     if saved < 0 || unsafe { libc::dup2(null.as_raw_fd(), 2) } < 0 {
         if saved >= 0 {
+            // SAFETY: `saved` is the descriptor dup returned above, owned
+            // here and closed once.
             unsafe { libc::close(saved) };
         }
         return f();
     }
     let out = f();
+    // SAFETY: `saved` is the copy of the original fd 2 made above (valid:
+    // checked `>= 0`); putting it back on fd 2 and closing the copy once
+    // leaves the descriptor table as it was before.
     unsafe {
         libc::dup2(saved, 2);
         libc::close(saved);

@@ -179,10 +179,11 @@ mod kernel {
 
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
             match kmalloc_size(new_size, layout.align(), PAGE_SIZE) {
-                // SAFETY: `ptr` came from kmalloc/krealloc (caller's
-                // contract); krealloc keeps the contents up to the smaller
-                // size and, for a power-of-two size, the alignment.
                 Some(size) => {
+                    // SAFETY: `ptr` came from kmalloc/krealloc (caller's
+                    // contract); krealloc keeps the contents up to the
+                    // smaller size and, for a power-of-two size, the
+                    // alignment.
                     unsafe { bindings::krealloc(ptr.cast(), size, bindings::GFP_KERNEL) }.cast()
                 }
                 None => ptr::null_mut(),

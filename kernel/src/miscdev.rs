@@ -59,7 +59,9 @@ pub struct MiscRegistration<T: MiscDevice> {
 // the owner) and read by the misc core under its own lock; `shared` is
 // Send + Sync.
 unsafe impl<T: MiscDevice> Sync for MiscRegistration<T> {}
-// SAFETY: as above.
+// SAFETY: nothing in it belongs to the task that registered it: dropping
+// it elsewhere calls misc_deregister, which any task in process context
+// may call, and drops an `Arc<T::Shared>`, which is Send + Sync.
 unsafe impl<T: MiscDevice> Send for MiscRegistration<T> {}
 
 impl<T: MiscDevice> MiscRegistration<T> {
@@ -160,7 +162,8 @@ unsafe extern "C" fn read<T: MiscDevice>(
     let mut pos = unsafe { *ppos };
     match T::read(state, &mut out, &mut pos) {
         Ok(n) => {
-            // SAFETY: as above.
+            // SAFETY: `ppos` is the VFS's position for this call, valid
+            // for writes for its duration; no reference to it is alive.
             unsafe { *ppos = pos };
             n as isize
         }
@@ -182,7 +185,8 @@ unsafe extern "C" fn write<T: MiscDevice>(
     let mut pos = unsafe { *ppos };
     match T::write(state, &mut input, &mut pos) {
         Ok(n) => {
-            // SAFETY: as above.
+            // SAFETY: `ppos` is the VFS's position for this call, valid
+            // for writes for its duration; no reference to it is alive.
             unsafe { *ppos = pos };
             n as isize
         }

@@ -90,7 +90,10 @@ pub struct Lock<T: ?Sized, B: Backend> {
 // SAFETY: the lock hands out `&mut T` to one task at a time, so sharing or
 // sending the lock only needs `T: Send` (as std's Mutex).
 unsafe impl<T: ?Sized + Send, B: Backend> Send for Lock<T, B> {}
-// SAFETY: as above.
+// SAFETY: through `&Lock` the data is only reached with the lock held
+// (a `Guard`; `get_mut` needs `&mut`), i.e. by one task at a time, so
+// sharing the lock only needs `T: Send`; the C lock state is made for
+// concurrent use.
 unsafe impl<T: ?Sized + Send, B: Backend> Sync for Lock<T, B> {}
 
 impl<T, B: Backend> Lock<T, B> {

@@ -28,12 +28,14 @@ unsafe impl Backend for MutexBackend {
     }
 
     unsafe fn lock(state: *mut bindings::mutex) {
-        // SAFETY: initialised (caller's contract).
+        // SAFETY: `state` was initialised by `init` and has not moved
+        // since (the caller's contract), as mutex_lock requires.
         unsafe { bindings::mutex_lock(state) }
     }
 
     unsafe fn unlock(state: *mut bindings::mutex) {
-        // SAFETY: held by this task (caller's contract).
+        // SAFETY: `state` is initialised and locked by the current task
+        // (the caller's contract): mutex_unlock releases the owner's lock.
         unsafe { bindings::mutex_unlock(state) }
     }
 }

@@ -30,12 +30,14 @@ unsafe impl Backend for SpinLockBackend {
     }
 
     unsafe fn lock(state: *mut bindings::spinlock_t) {
-        // SAFETY: initialised (caller's contract).
+        // SAFETY: `state` was initialised by `init` and has not moved
+        // since (the caller's contract), as spin_lock requires.
         unsafe { bindings::spin_lock(state) }
     }
 
     unsafe fn unlock(state: *mut bindings::spinlock_t) {
-        // SAFETY: held by this task (caller's contract).
+        // SAFETY: `state` is initialised and locked by the current task
+        // (the caller's contract): spin_unlock releases the owner's lock.
         unsafe { bindings::spin_unlock(state) }
     }
 }
