@@ -150,7 +150,7 @@ profiled_build() {
 }
 profiled=("${kernels[@]}")
 for meta in "$repo"/bindings/sets/*/meta.toml; do
-    rel=$(sed -n 's/^release = "\(.*\)"$/\1/p' "$meta")
+    rel=$(ko_facts set release "$(dirname "$meta")")
     [[ " ${profiled[*]} " != *" $rel "* ]] || continue
     if [ ! -d "/lib/modules/$rel/build" ]; then
         say "set $(basename "$(dirname "$meta")"): headers of $rel not installed, no compile time"

@@ -26,17 +26,17 @@ supported_releases() {
     done
 }
 
-# The kernel release (UTS_RELEASE) of a header tree; empty if it is none.
-tree_release() {
-    sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$1/include/generated/utsrelease.h" 2>/dev/null
+# ko-facts ARGS...: the kernel-tree crate's tool, the one source of facts
+# about a header tree and its set (kernel-tree/tool/ko-facts.rs: get FIELD
+# KDIR, set FIELD SET_DIR, choose KDIR SETS_DIR), compiled once into build/.
+ko_facts() {
+    local tool
+    tool=$(sh "$repo/bindings/mk/ko-facts.sh" "${RUST_ROOT:-/usr}/bin/rustc" "$repo/kernel-tree" "$repo/build") || return
+    "$tool" "$@"
 }
 
-# The committed set a header tree should use: <major>.<minor>-<flavor>, the
-# flavor being the release's words after version and ABI number.
-expected_set() {
-    local code release flavor
-    code=$(sed -n 's/^#define LINUX_VERSION_CODE \([0-9]*\)$/\1/p' "$1/include/generated/uapi/linux/version.h")
-    release=$(tree_release "$1")
-    flavor=$(echo "$release" | tr - '\n' | sed 1d | grep -v '^[0-9]*$' | paste -sd-)
-    echo "$((code >> 16)).$(((code >> 8) & 255))-${flavor:-default}"
-}
+# The kernel release (UTS_RELEASE) of a header tree; empty if it is none.
+tree_release() { ko_facts get release "$1" 2>/dev/null; }
+
+# The set a header tree should use: <major>.<minor>-<flavor>.
+expected_set() { ko_facts get set-name "$1"; }

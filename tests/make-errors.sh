@@ -10,7 +10,9 @@ real_kdir=/lib/modules/$(. "$here/scripts/lib.sh"; release_of linux-headers-amd6
 # A header tree configured for arm64.
 mkdir -p "$work/arm64/include/generated" "$work/arm64/include/config"
 echo '#define UTS_RELEASE "6.1.0-99-arm64"' >"$work/arm64/include/generated/utsrelease.h"
-printf 'CONFIG_ARM64=y\nCONFIG_64BIT=y\n' >"$work/arm64/include/config/auto.conf"
+printf 'CONFIG_ARM64=y\nCONFIG_64BIT=y\n' | tee "$work/arm64/.config" >"$work/arm64/include/config/auto.conf"
+mkdir -p "$work/arm64/include/generated/uapi/linux"
+echo '#define LINUX_VERSION_CODE 393472' >"$work/arm64/include/generated/uapi/linux/version.h"
 # A toolchain without rust-src.
 mkdir -p "$work/rust/bin" "$work/rust/sysroot"
 # shellcheck disable=SC2016 # the fake rustc expands $1 itself

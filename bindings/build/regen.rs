@@ -4,10 +4,11 @@
 //!
 //! The crate's `shim/` is copied, with the headers of `KO_KERNEL_INCLUDE`
 //! (space-separated, e.g. `linux/netdevice.h`) added to its list, and the
-//! set is generated with it; both end up in `$OUT_DIR/regen/{shim,sets}`.
+//! set is generated with it, into `<dir>/{shim,sets}`: `KO_REGEN_DIR` (make
+//! names it, and the set directory it will use), else `$OUT_DIR/regen`.
 //! Every run starts from an empty directory: cargo reruns a build script
 //! that did not finish, and nothing reads these files before this script
-//! has written the choice file (gen itself writes the set atomically).
+//! has succeeded (gen itself writes the set atomically).
 
 use std::env;
 use std::fs;
@@ -17,9 +18,18 @@ use kernel_gen::progress::Progress;
 use kernel_gen::shim::Shim;
 use kernel_tree::KernelId;
 
-use crate::Source;
+/// Where the set is generated.
+pub fn dir() -> Result<PathBuf, String> {
+    println!("cargo:rerun-if-env-changed=KO_REGEN_DIR");
+    match env::var_os("KO_REGEN_DIR") {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => {
+            Ok(PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?).join("regen"))
+        }
+    }
+}
 
-pub fn generate(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<Source, String> {
+pub fn generate(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<(), String> {
     let shim_src = manifest.join("shim");
     println!("cargo:rerun-if-env-changed=KO_KERNEL_INCLUDE");
     // The directory for files added or removed, each file for edits (make
@@ -36,9 +46,6 @@ pub fn generate(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<Sourc
         .split_whitespace()
         .map(String::from)
         .collect();
-
-    let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
-    let dest = out.join("regen");
     let what = if extra.is_empty() {
         String::new()
     } else {
@@ -51,6 +58,7 @@ pub fn generate(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<Sourc
             kernel_gen::one_line(&e)
         )
     };
+    let dest = dir()?;
     if dest.exists() {
         fs::remove_dir_all(&dest).map_err(|e| format!("cannot remove {}: {e}", dest.display()))?;
     }
@@ -58,9 +66,5 @@ pub fn generate(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<Sourc
     let (shim_dir, sets_dir) = (dest.join("shim"), dest.join("sets"));
     Shim::copy_with_headers(&shim_src, &shim_dir, &extra).map_err(fail)?;
     kernel_gen::generate_set(kdir, &shim_dir, &sets_dir, &Progress::new()).map_err(fail)?;
-    Ok(Source {
-        sets_dir,
-        shim_dir,
-        generated: Some(format!("generated at build time{what}")),
-    })
+    Ok(())
 }

@@ -4,8 +4,8 @@
 # array of OBJECT, compiled from the set's layout.c with the kernel's flags)
 # with the values the set was generated with (layout.txt, same order).
 #
-# usage: check-layout.sh OBJECT LAYOUT_TXT KDIR
-#        check-layout.sh --compile-errors ERRORS LAYOUT_TXT KDIR
+# usage: check-layout.sh OBJECT LAYOUT_TXT KDIR RELEASE
+#        check-layout.sh --compile-errors ERRORS LAYOUT_TXT KDIR RELEASE
 #   The second form explains why layout.c did not compile: the set names
 #   types, fields or constants these kernel headers do not have.
 set -eu
@@ -14,9 +14,8 @@ if [ "$1" = --compile-errors ]; then
     mode=errors
     shift
 fi
-object=$1 expected=$2 kdir=$3
+object=$1 expected=$2 kdir=$3 release=$4
 set_name=$(basename "$(dirname "$expected")")
-release=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h")
 fix="generate a set for this kernel: cargo run -p gen -- --kdir $kdir (or build with REGEN=1)"
 
 if [ "$mode" = errors ]; then

@@ -83,6 +83,22 @@ clean:
 # the includer's own goals (setup, test, ...) must work without them.
 ifneq ($(filter-out clean $(KMOD_NONBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 
+## The toolchain ##############################################################
+
+KO_RUSTC := $(RUST_ROOT)/bin/rustc
+KO_CARGO := $(RUST_ROOT)/bin/cargo
+ifeq ($(wildcard $(KO_RUSTC)),)
+  $(error no rustc at RUST_ROOT=$(RUST_ROOT): run `make setup` (Debian: sudo apt-get install rustc-web cargo-web rust-web-src), or set RUST_ROOT to the directory holding bin/rustc)
+endif
+ifeq ($(wildcard $(KO_CARGO)),)
+  $(error no cargo at RUST_ROOT=$(RUST_ROOT): sudo apt-get install cargo-web, or set RUST_ROOT to the directory holding bin/cargo)
+endif
+KO_RUST_SRC := $(shell $(KO_RUSTC) --print sysroot)/lib/rustlib/src/rust/library
+ifeq ($(wildcard $(KO_RUST_SRC)/core/src/lib.rs),)
+  $(error $(KO_RUSTC) has no rust-src ($(KO_RUST_SRC) is missing): sudo apt-get install rust-web-src, or set RUST_ROOT to a toolchain with rust-src)
+endif
+KO_RUST_VERSION := $(shell $(KO_RUSTC) -vV)
+
 ## The target kernel ##########################################################
 
 ifeq ($(wildcard $(KDIR)/include/generated/utsrelease.h),)
@@ -94,16 +110,41 @@ ifeq ($(wildcard $(KDIR)/include/generated/utsrelease.h),)
   endif
 endif
 
-KO_RELEASE := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h)
+# What the kernel is and which binding set serves it, from the one place
+# that knows (the kernel-tree crate, whose ko-facts tool writes them as make
+# variables: KO_RELEASE, KO_SERIES, KO_FLAVOR, KO_AT_LEAST, KO_SET,
+# KO_SET_DIR, KO_SHIM_DIR, KO_SET_REASON, ...; see its tool/ko-facts.rs).
+# The crate sits beside this one, in this repository and in cargo's vendor
+# and git directories alike. REGEN=1 builds generate their set, named
+# KO_SET_NAME, so nothing is chosen for them.
+ifneq ($(strip $(KERNEL_INCLUDE)),)
+  REGEN := 1
+endif
+KO_TREE_CRATE := $(abspath $(KO_MK_DIR)/../../kernel-tree)
+ifeq ($(wildcard $(KO_TREE_CRATE)/tool/ko-facts.rs),)
+  $(error cannot find the kernel-tree crate beside kernel-bindings ($(KO_TREE_CRATE)): depend on both from the same checkout or vendor directory)
+endif
+KO_SETS := $(abspath $(or $(KO_SETS_DIR),$(KO_MK_DIR)/../sets))
+KO_SHIM := $(abspath $(or $(KO_SHIM_DIR),$(KO_MK_DIR)/../shim))
+ko_facts_args := $(abspath $(KDIR)) $(if $(filter 1,$(REGEN)),--regen,$(KO_SETS) $(KO_SHIM))
+ko_facts := $(KO_CACHE)/facts/$(shell echo '$(ko_facts_args)' | sha256sum | cut -c1-16).mk
+ko_facts_failed := $(shell bash $(KO_MK_DIR)/facts.sh $(ko_facts) $(KO_RUSTC) $(KO_TREE_CRATE) $(KO_CACHE) \
+    $(ko_facts_args) >&2 || echo failed)
+ifneq ($(ko_facts_failed),)
+  $(error ko-facts failed (output above): $(KO_TREE_CRATE)/tool/ko-facts.rs, compiled with $(KO_RUSTC))
+endif
+include $(ko_facts)
+ifneq ($(KO_ARCH),x86_64)
+  ifneq ($(KO_ARCH),)
+    $(error KDIR=$(KDIR) is for $(KO_ARCH) ($(KO_RELEASE)); only x86_64 kernels are supported: point KDIR at an x86_64 header tree)
+  endif
+endif
+ifneq ($(KO_FACTS_ERROR),)
+  $(error $(KO_FACTS_ERROR))
+endif
+
 # The kernel's configuration as make variables (CONFIG_FOO=y).
 include $(KDIR)/include/config/auto.conf
-
-ifneq ($(CONFIG_X86_64),y)
-  ko_arch := $(firstword $(if $(CONFIG_ARM64),arm64) $(if $(CONFIG_ARM),arm) \
-      $(if $(CONFIG_X86_32),i386) $(if $(CONFIG_RISCV),riscv) \
-      $(if $(CONFIG_PPC),powerpc) $(if $(CONFIG_S390),s390) another-architecture)
-  $(error KDIR=$(KDIR) is for $(ko_arch) ($(KO_RELEASE)); only x86_64 kernels are supported: point KDIR at an x86_64 header tree)
-endif
 ifeq ($(CONFIG_CFI_CLANG),y)
   $(error KDIR=$(KDIR) uses kCFI (CONFIG_CFI_CLANG), which this build does not support yet)
 endif
@@ -125,22 +166,6 @@ ifeq ($(call ko_on_path,$(or $(ko_cc),gcc)),)
     $(error KDIR=$(KDIR) compiles with $(ko_cc), which is not installed ($(shell $(ko_cc) --version 2>&1 </dev/null | head -n1)): $(if $(ko_cc_pkg),sudo apt-get install $(ko_cc_pkg),install it or put it on PATH))
   endif
 endif
-
-## The toolchain ##############################################################
-
-KO_RUSTC := $(RUST_ROOT)/bin/rustc
-KO_CARGO := $(RUST_ROOT)/bin/cargo
-ifeq ($(wildcard $(KO_RUSTC)),)
-  $(error no rustc at RUST_ROOT=$(RUST_ROOT): run `make setup` (Debian: sudo apt-get install rustc-web cargo-web rust-web-src), or set RUST_ROOT to the directory holding bin/rustc)
-endif
-ifeq ($(wildcard $(KO_CARGO)),)
-  $(error no cargo at RUST_ROOT=$(RUST_ROOT): sudo apt-get install cargo-web, or set RUST_ROOT to the directory holding bin/cargo)
-endif
-KO_RUST_SRC := $(shell $(KO_RUSTC) --print sysroot)/lib/rustlib/src/rust/library
-ifeq ($(wildcard $(KO_RUST_SRC)/core/src/lib.rs),)
-  $(error $(KO_RUSTC) has no rust-src ($(KO_RUST_SRC) is missing): sudo apt-get install rust-web-src, or set RUST_ROOT to a toolchain with rust-src)
-endif
-KO_RUST_VERSION := $(shell $(KO_RUSTC) -vV)
 
 ## Codegen flags, from the kernel's .config ###################################
 
@@ -165,19 +190,11 @@ KO_RUSTFLAGS += $(if $(CONFIG_FRAME_POINTER),-Cforce-frame-pointers=y)
 KO_RUSTFLAGS := $(strip $(KO_RUSTFLAGS))
 
 # cfgs that let one source cover several kernels (see the bindings crate's
-# docs): `kernel_at_least = "M.m"` for every release up to the target's
-# (majors 4 to 6 had at most 20 minors), and `kernel_flavor = "amd64"`.
-ko_version := $(shell sed -n 's/^\#define LINUX_VERSION_CODE \([0-9]*\)$$/\1/p' \
-    $(KDIR)/include/generated/uapi/linux/version.h)
-ko_major := $(shell echo $$(( $(ko_version) >> 16 )))
-ko_minor := $(shell echo $$(( ($(ko_version) >> 8) & 255 )))
-ko_at_least := $(shell for major in 4 5 6 7 8 9; do [ $$major -le $(ko_major) ] || break; \
-    last=20; [ $$major -lt $(ko_major) ] || last=$(ko_minor); \
-    for minor in $$(seq 0 $$last); do echo $$major.$$minor; done; done)
-KO_FLAVOR := $(shell echo '$(KO_RELEASE)' | tr '-' '\n' | sed 1d | grep -v '^[0-9]*$$' | paste -sd-)
+# docs): `kernel_at_least = "M.m"` for every release up to the target's, and
+# `kernel_flavor = "amd64"`.
 # (Written for a double-quoted shell word: cargo splits RUSTFLAGS on spaces.)
-KO_CFG_FLAGS := $(foreach v,$(ko_at_least),--cfg kernel_at_least=\"$(v)\") \
-    --cfg kernel_flavor=\"$(or $(KO_FLAVOR),default)\" \
+KO_CFG_FLAGS := $(foreach v,$(KO_AT_LEAST),--cfg kernel_at_least=\"$(v)\") \
+    --cfg kernel_flavor=\"$(KO_FLAVOR)\" \
     --check-cfg cfg(kernel_at_least,values(any())) --check-cfg cfg(kernel_flavor,values(any()))
 
 ## Paths ######################################################################
@@ -188,13 +205,10 @@ KO_SYSROOT_KEY := $(shell printf '%s\n' '$(KO_RUST_VERSION)' '$(KO_RUSTFLAGS)' |
 KO_SYSROOT := $(KO_CACHE)/sysroot/$(KO_SYSROOT_KEY)
 
 # REGEN=1: the bindings build script generates a set for exactly this
-# kernel, plus the KERNEL_INCLUDE headers, into its OUT_DIR (cargo feature
+# kernel, plus the KERNEL_INCLUDE headers, into KO_REGEN_DIR (cargo feature
 # kernel/regen); the committed sets are never touched. Needs libclang
 # (libclang-dev). Such builds get their own target directory per header
-# list: the choice file (KO_SET_CHOICE) is per target directory.
-ifneq ($(strip $(KERNEL_INCLUDE)),)
-  REGEN := 1
-endif
+# list, and the set in it.
 ko_regen_key := $(if $(filter 1,$(REGEN)),-regen-$(shell echo '$(strip $(KERNEL_INCLUDE))' | sha256sum | cut -c1-8))
 
 KO_PROFILE := $(if $(filter 1,$(RELEASE)),kernel-release,kernel)
@@ -207,13 +221,18 @@ KO_TARGET := $(or $(KO_TARGET),$(KO_CACHE)/target/$(ko_checkout)-$(KO_RELEASE)-$
 KO_LIB := $(KO_TARGET)/$(KO_TARGET_TRIPLE)/$(KO_PROFILE)/lib$(KMOD_NAME).a
 KO_KBUILD := $(KO_WORK)/$(KO_PROFILE)/kbuild
 KO_KO := $(KO_KBUILD)/$(KMOD_NAME).ko
-# Written by the bindings build script: the chosen set, the shim directory, why
-# (beside its cached output: it is rewritten only when the script reruns).
-KO_SET_CHOICE := $(KO_TARGET)/bindings-set
+# REGEN=1: where the build script generates the set (and its shim copy).
+ifneq ($(ko_regen_key),)
+  KO_REGEN_DIR := $(KO_TARGET)/regen
+  KO_SET := $(KO_SET_NAME)
+  KO_SET_DIR := $(KO_REGEN_DIR)/sets/$(KO_SET_NAME)
+  KO_SHIM_DIR := $(KO_REGEN_DIR)/shim
+  KO_SET_REASON := generated at build time$(if $(strip $(KERNEL_INCLUDE)), + $(strip $(KERNEL_INCLUDE))) from $(KO_RELEASE)
+endif
 
 # Everything that changes the output but not a file's timestamp: rewritten
 # only when it changes, so a no-op `make` stays a no-op.
-ko_inputs := $(KO_RUST_VERSION) | $(KO_RUSTFLAGS) | $(KO_CFG_FLAGS) | $(KO_SETS_DIR) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB) | $(KO_MK_DIR)
+ko_inputs := $(KO_RUST_VERSION) | $(KO_RUSTFLAGS) | $(KO_CFG_FLAGS) | $(KO_SET_DIR) | $(KO_SHIM_DIR) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB) | $(KO_MK_DIR)
 $(shell mkdir -p $(KO_KBUILD) && printf '%s\n' '$(ko_inputs)' > $(KO_KBUILD)/inputs.new && \
     if cmp -s $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; then rm $(KO_KBUILD)/inputs.new; \
     else mv $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; fi)
@@ -224,41 +243,34 @@ $(KO_SYSROOT)/flags:
 	$(call ko_say,SYSROOT,core+alloc for $(KO_RELEASE) (once per toolchain and flag set))
 	$(Q)bash $(KO_MK_DIR)/build-sysroot.sh $(KO_RUSTC) $(KO_CARGO) $(KO_SYSROOT) $(KO_RUSTFLAGS)
 
-# If the choice file is gone (it lives in the cache), make cargo rerun the
-# build script: KO_CHOICE_NONCE is one of its rerun-if-env-changed inputs.
-# The nonce is kept in a file so that it only changes when needed.
-ko_choice_missing := $(if $(wildcard $(KO_SET_CHOICE)),,1)
-ko_choice_nonce := $(if $(ko_choice_missing),$(shell mkdir -p $(KO_TARGET) && \
-    date +%s%N | tee $(KO_SET_CHOICE).nonce),$(shell cat $(KO_SET_CHOICE).nonce 2>/dev/null))
-
 # cargo's dep-info lists the module's sources: cargo only runs when one
 # changed. (Only those that still exist: a file that is gone, say a deleted
 # source, must not stop make; cargo itself then decides.)
 ko_dep_info := $(wildcard $(KO_LIB:.a=.d))
 ko_sources := $(if $(ko_dep_info),$(wildcard $(filter-out %:,$(shell cat $(ko_dep_info)))))
-$(KO_LIB): $(ko_sources) $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST) $(if $(ko_choice_missing),ko-force)
+$(KO_LIB): $(ko_sources) $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST)
 	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE)$(if $(ko_regen_key), (REGEN$(if $(strip $(KERNEL_INCLUDE)), + $(strip $(KERNEL_INCLUDE))))))
 	$(Q)RUSTC=$(KO_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(KO_TARGET) \
-	    KO_KDIR=$(KDIR) KO_SET_CHOICE=$(KO_SET_CHOICE) KO_CHOICE_NONCE=$(ko_choice_nonce) \
-	    $(if $(KO_SETS_DIR),KO_SETS_DIR=$(KO_SETS_DIR)) $(if $(KO_SHIM_DIR),KO_SHIM_DIR=$(KO_SHIM_DIR)) \
-	    $(if $(ko_regen_key),KO_KERNEL_INCLUDE='$(strip $(KERNEL_INCLUDE))') \
+	    KO_KDIR=$(KDIR) KO_SET_DIR=$(KO_SET_DIR) \
+	    $(if $(ko_regen_key),KO_REGEN_DIR=$(KO_REGEN_DIR) KO_KERNEL_INCLUDE='$(strip $(KERNEL_INCLUDE))') \
 	    RUSTFLAGS="$(KO_RUSTFLAGS) $(KO_CFG_FLAGS) --sysroot $(KO_SYSROOT)" \
 	    $(KO_CARGO) build $(ko_cargo_verbosity) --manifest-path $(KMOD_MANIFEST) \
 	    -p $(KMOD_CRATE) --target $(KO_TARGET_TRIPLE) --profile $(KO_PROFILE) $(KO_PROFILES) \
 	    $(if $(ko_regen_key),--features kernel/regen) \
 	    $(if $(Q),2>$(KO_WORK)/cargo.log || { \
-	        if [ -s $(KO_SET_CHOICE).error ]; then cat $(KO_SET_CHOICE).error; \
-	        else cat $(KO_WORK)/cargo.log; fi >&2; exit 1; }; cat $(KO_WORK)/cargo.log >&2)
+	        grep -h '^kernel-bindings: error: ' $(KO_WORK)/cargo.log | sed 's/^kernel-bindings: //' | grep . || \
+	        cat $(KO_WORK)/cargo.log; exit 1; } >&2; cat $(KO_WORK)/cargo.log >&2)
 	$(Q)touch $@
-	@printf '  %-7s %s: %s\n' BINDINGS "$$(sed -n 1p $(KO_SET_CHOICE) | xargs basename)" \
-	    "$$(sed -n 3p $(KO_SET_CHOICE))"
+	@printf '  %-7s %s\n' BINDINGS '$(KO_SET): $(KO_SET_REASON)'
 
 $(KO_KBUILD)/Kbuild: $(KO_KBUILD)/inputs
 	$(Q)printf '%s\n' '# generated by kmod.mk' 'KO_NAME := $(KMOD_NAME)' \
-	    'KO_LIB := $(KO_LIB)' 'KO_SET_CHOICE := $(KO_SET_CHOICE)' \
-	    'KO_MK_DIR := $(KO_MK_DIR)' 'KO_KDIR := $(KDIR)' 'include $(KO_MK_DIR)/module.kbuild' > $@
+	    'KO_LIB := $(KO_LIB)' 'KO_SET_DIR := $(KO_SET_DIR)' 'KO_SHIM_DIR := $(KO_SHIM_DIR)' \
+	    'KO_RELEASE := $(KO_RELEASE)' 'KO_KDIR := $(KDIR)' \
+	    'KO_MK_DIR := $(KO_MK_DIR)' 'include $(KO_MK_DIR)/module.kbuild' > $@
 
-$(KO_KO): $(KO_LIB) $(KO_KBUILD)/Kbuild $(KO_MK_DIR)/module.kbuild $(KO_SET_CHOICE) \
+$(KO_KO): $(KO_LIB) $(KO_KBUILD)/Kbuild $(KO_MK_DIR)/module.kbuild \
+        $(wildcard $(KO_SET_DIR)/layout.txt $(KO_SET_DIR)/wrappers.c) \
         $(KDIR)/include/config/auto.conf $(wildcard $(KDIR)/Module.symvers)
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) modules
 

@@ -18,7 +18,7 @@ pub struct Meta {
     pub version: String,
     pub arch: String,
     pub flavor: String,
-    pub config_sha256: String,
+    pub config_fingerprint: String,
     pub compiler: String,
     pub compiler_command: String,
     pub clang: String,
@@ -44,7 +44,7 @@ impl Meta {
             version: tree.version.to_string(),
             arch: tree.arch.clone(),
             flavor: tree.flavor.clone(),
-            config_sha256: tree.config_sha256.clone(),
+            config_fingerprint: tree.config.clone(),
             compiler: config_value(&config, "CONFIG_CC_VERSION_TEXT")
                 .unwrap_or_else(|| compiler_command.to_string()),
             compiler_command: compiler_command.to_string(),
@@ -86,7 +86,7 @@ pub fn render(m: &Meta) -> String {
         ("version", &m.version),
         ("arch", &m.arch),
         ("flavor", &m.flavor),
-        ("config_sha256", &m.config_sha256),
+        ("config_fingerprint", &m.config_fingerprint),
         ("compiler", &m.compiler),
         ("compiler_command", &m.compiler_command),
     ] {
@@ -140,11 +140,8 @@ pub fn render(m: &Meta) -> String {
 }
 
 /// A string value from a committed meta.toml (`key = "value"`), for `--list`
-/// and `--check`; gen only ever reads files it wrote.
+/// and `--check`, read the way the build's set choice reads it.
 pub fn read_value(set_dir: &Path, key: &str) -> Option<String> {
     let text = fs::read_to_string(set_dir.join(crate::generate::META_TOML)).ok()?;
-    text.lines().find_map(|l| {
-        let (k, v) = l.split_once('=')?;
-        (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
-    })
+    kernel_tree::sets::meta_value(&text, key)
 }

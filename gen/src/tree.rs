@@ -135,7 +135,10 @@ impl Query {
 
     fn matches(&self, tree: &Tree) -> bool {
         match self {
-            Query::Version(_, req) => req.matches(&tree.version),
+            Query::Version(_, req) => {
+                let v = &tree.version;
+                req.matches(&semver::Version::new(v.major, v.minor, v.patch))
+            }
             Query::Release(release) => tree.release == *release,
         }
     }

@@ -1,13 +1,44 @@
-//! Facts about a kernel header tree, read the same way by `gen` (which
-//! records them in each committed set's `meta.toml`) and by the bindings
-//! crate's build script (which compares them to pick a set).
+//! Facts about a kernel header tree and the binding sets made from them:
+//! the one place that reads `utsrelease.h`, `version.h`, `.config` and a
+//! set's `meta.toml`, and that picks the set for a kernel. gen records these
+//! facts in each set's `meta.toml`; the bindings crate's build script and the
+//! make fragment (through the `ko-facts` tool in `tool/`, compiled with plain
+//! rustc: this crate has no dependencies) read them from here.
 
-use std::fmt::Write as _;
+pub mod sets;
+
+use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use semver::Version;
-use sha2::{Digest, Sha256};
+/// An upstream kernel version, `6.1.192`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: u64,
+}
+
+impl Version {
+    pub const fn new(major: u64, minor: u64, patch: u64) -> Version {
+        Version {
+            major,
+            minor,
+            patch,
+        }
+    }
+
+    /// `6.1`: what a set serves.
+    pub fn series(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
 
 /// What identifies a kernel build for binding purposes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +52,7 @@ pub struct KernelId {
     /// e.g. `amd64`, `rt-amd64` (see [`flavor_from_release`]).
     pub flavor: String,
     /// See [`config_fingerprint`].
-    pub config_sha256: String,
+    pub config: String,
 }
 
 impl KernelId {
@@ -46,7 +77,7 @@ impl KernelId {
             version: read_version(tree, &release)?,
             arch: arch_from_config(&config).to_string(),
             flavor: flavor_from_release(&release),
-            config_sha256: config_fingerprint(&config),
+            config: config_fingerprint(&config),
             release,
         })
     }
@@ -66,10 +97,7 @@ impl KernelId {
 
     /// `<major>.<minor>-<flavor>`, the name of this kernel's set.
     pub fn set_name(&self) -> String {
-        format!(
-            "{}.{}-{}",
-            self.version.major, self.version.minor, self.flavor
-        )
+        format!("{}-{}", self.version.series(), self.flavor)
     }
 }
 
@@ -106,6 +134,23 @@ fn read_version(tree: &Path, release: &str) -> Result<Version, String> {
         }
     }
     Ok(Version::new(major, minor, code & 0xff))
+}
+
+/// Every series up to `version`'s, `4.0` .. `6.1`, for the
+/// `kernel_at_least` cfgs: majors 4 to 6 had at most 20 minors.
+pub fn series_up_to(version: &Version) -> Vec<String> {
+    const FIRST_MAJOR: u64 = 4;
+    const MAX_MINOR: u64 = 20;
+    (FIRST_MAJOR..=version.major)
+        .flat_map(|major| {
+            let last = if major < version.major {
+                MAX_MINOR
+            } else {
+                version.minor
+            };
+            (0..=last).map(move |minor| format!("{major}.{minor}"))
+        })
+        .collect()
 }
 
 /// `6.1.192`, `6.1.0-56-amd64` -> 6.1.192, 6.1.0 (leniently, `6.1` -> 6.1.0).
@@ -203,10 +248,13 @@ pub fn names_release(name: &str) -> bool {
             .is_some_and(|tool| TOOLS.contains(&tool))
 }
 
-/// SHA-256 of the config's `CONFIG_*` assignments (comments and blank lines
-/// dropped, lines sorted, lines that only name the release or toolchain
-/// left out: see [`names_release`]), so a re-saved config, or the same
-/// config in the next point release, keeps its fingerprint.
+/// A fingerprint of the config's `CONFIG_*` assignments (comments and blank
+/// lines dropped, lines sorted, lines that only name the release or
+/// toolchain left out: see [`names_release`]), so a re-saved config, or the
+/// same config in the next point release, keeps its fingerprint:
+/// `fnv1a64:<16 hex digits>`. It tells identical configs apart from
+/// different ones, nothing more (the layout proof checks what matters), so
+/// a 64-bit FNV-1a is enough and keeps this crate free of dependencies.
 pub fn config_fingerprint(config: &str) -> String {
     let mut lines: Vec<&str> = config
         .lines()
@@ -215,15 +263,12 @@ pub fn config_fingerprint(config: &str) -> String {
         .filter(|l| !l.split_once('=').is_some_and(|(k, _)| names_release(k)))
         .collect();
     lines.sort_unstable();
-    let mut hasher = Sha256::new();
-    for l in lines {
-        hasher.update(l.as_bytes());
-        hasher.update(b"\n");
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in lines.iter().flat_map(|l| l.bytes().chain([b'\n'])) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    hasher.finalize().iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    format!("fnv1a64:{hash:016x}")
 }
 
 #[cfg(test)]
@@ -239,6 +284,15 @@ mod tests {
     }
 
     #[test]
+    fn series_for_cfgs() {
+        let up_to = series_up_to(&Version::new(6, 1, 192));
+        assert_eq!(up_to.first().map(String::as_str), Some("4.0"));
+        assert_eq!(up_to.last().map(String::as_str), Some("6.1"));
+        assert!(up_to.contains(&"5.20".to_string()) && !up_to.contains(&"6.2".to_string()));
+        assert_eq!(up_to.len(), 21 + 21 + 2);
+    }
+
+    #[test]
     fn versions() {
         assert_eq!(leading_version("6.1.192"), Some(Version::new(6, 1, 192)));
         assert_eq!(
@@ -247,6 +301,13 @@ mod tests {
         );
         assert_eq!(leading_version("6.1"), Some(Version::new(6, 1, 0)));
         assert_eq!(leading_version("amd64"), None);
+    }
+
+    #[test]
+    fn fingerprint_is_fnv1a() {
+        // No lines: FNV-1a's offset basis.
+        assert_eq!(config_fingerprint(""), "fnv1a64:cbf29ce484222325");
+        assert_eq!(config_fingerprint("CONFIG_A=y\n").len(), 8 + 16);
     }
 
     #[test]
