@@ -22,7 +22,7 @@ run() {
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
         case $name in
-            static/* | vm/* | selection | package | downstream/*) echo "ok    $name: $(tail -n1 "$log")" ;;
+            static/* | vm/* | selection | drift | package | downstream/*) echo "ok    $name: $(tail -n1 "$log")" ;;
             *) echo "ok    $name" ;;
         esac
     else
@@ -40,6 +40,7 @@ run cargo-test cargo test --quiet -p gen -p kernel-tree -p kernel
 # (Debug build: reuses what cargo-test compiled; faster overall than a release build.)
 run gen-check cargo run --quiet -p gen -- --check
 run selection tests/selection.sh
+run drift tests/drift.sh
 
 releases=$(supported_releases)
 for rel in $releases; do
