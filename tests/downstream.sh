@@ -36,9 +36,9 @@ create() { # MODE DIR NAME
     # tested with (a newer crates.io release must not change what this test
     # proves), with the user's normal permissions.
     cmp -s "$repo/Cargo.lock" "$dir/$name/Cargo.lock" || fail "make new did not copy the tested Cargo.lock"
-    local mode
-    mode=$(printf '%o' $((0777 & ~$(umask))))
-    [ "$(stat -c %a "$dir/$name")" = "$mode" ] || fail "make new made $dir/$name mode $(stat -c %a "$dir/$name"), not $mode"
+    local perms
+    perms=$(printf '%o' $((0777 & ~$(umask))))
+    [ "$(stat -c %a "$dir/$name")" = "$perms" ] || fail "make new made $dir/$name mode $(stat -c %a "$dir/$name"), not $perms"
     [ "$mode" = vendor ] || { echo "created $dir/$name (path dependency)"; return; }
 
     # The checkout as a user's git server would have it: every file that is
