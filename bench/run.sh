@@ -60,7 +60,7 @@ c_make() {
 }
 # Offline: bindgen's sources are fetched once before any timing.
 anchors_make() {
-    BENCH_SET=$3 CARGO_NET_OFFLINE=true \
+    CARGO_NET_OFFLINE=true \
         rust_make "$1" "$2" KMOD_MANIFEST="$here/bindgen-at-build/Cargo.toml" KMOD_CRATE=bench-hello KMOD_NAME=hello
 }
 # Warm variant: keep cargo's host side (bindgen and the compiled build script,
@@ -138,8 +138,8 @@ profiled_build() {
     target=$(target_of "/lib/modules/$rel/build")
     rm -rf "$target" "$work/prof"
     profiled_make "$rel" "$work/profile-cold-$rel"
-    set_of[$rel]=$(sed -n 1p "$target/bindings-set")
-    [ -d "${set_of[$rel]}" ] || die "cannot tell which set the build for $rel used (kmod.mk's bindings-set moved?)"
+    set_of[$rel]=$repo/bindings/sets/$(ko_facts choose "/lib/modules/$rel/build" "$repo/bindings/sets" | cut -d: -f1)
+    [ -d "${set_of[$rel]}" ] || die "cannot tell which set the build for $rel uses (ko-facts choose)"
     sample "bindings-rustc@$(basename "${set_of[$rel]}")" "$(unit_duration "$work/profile-cold-$rel.units" kernel-bindings)"
     rust_clean "$work/prof" >"$work/log" 2>&1 || fail "$work/log" "make clean"
     profiled_make "$rel" "$work/profile-settle-$rel"
@@ -215,11 +215,11 @@ for i in $(seq "$runs"); do
         atarget=$(target_of "$kdir" "$here/bindgen-at-build/Cargo.toml")
         if [ "$i" -le "$slow_runs" ] || [ ! -d "$d/anchors" ]; then
             rm -rf "$d/anchors" "$atarget"
-            timed "cold@$rel" anchors_make "$d/anchors" "$kdir" "${set_of[$rel]}"
+            timed "cold@$rel" anchors_make "$d/anchors" "$kdir"
             sample "cold/rust@$rel" "$(div "$last" "$t_rust")"
         fi
         anchors_reset_warm "$d/anchors" "$atarget"
-        timed "warm@$rel" anchors_make "$d/anchors" "$kdir" "${set_of[$rel]}"
+        timed "warm@$rel" anchors_make "$d/anchors" "$kdir"
         sample "warm/rust@$rel" "$(div "$last" "$t_rust")"
     done
 done

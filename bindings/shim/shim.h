@@ -23,17 +23,18 @@
  * rust_shim_kmalloc); Rust sees `kmalloc` in both.
  *
  * Every shim is a separate, non-static function defined in one file per
- * subsystem (slab.c, sync.c, sched.c, ...). The shims are compiled by the
- * module's Kbuild with the kernel's own flags, all files as one unit (so
- * file-local names must differ between files), and linked WHOLE into every
- * module: C objects carry tables (__ex_table, .altinstructions, __jump_table,
- * __bug_table) that nothing references but the kernel needs, so they are
- * never garbage-collected. Every module therefore carries every shim, and a
- * shim may only reference symbols the kernel exports (EXPORT_SYMBOL*),
- * directly or through the static inlines and macros it expands; otherwise
- * modpost fails for every module, whether or not it calls that shim. gen
- * compiles the shims for each kernel it makes a set for and fails on any
- * warning.
+ * subsystem (slab.c, sync.c, sched.c, ...). A module build compiles, with
+ * the kernel's own flags and as one unit (so file-local names must differ
+ * between files), only the files that define a shim its Rust code calls
+ * (mk/select-shims.sh), and links each of those WHOLE: C objects carry tables
+ * (__ex_table, .altinstructions, __jump_table, __bug_table) that nothing
+ * references but the kernel needs, so they are never garbage-collected. A
+ * shim may therefore only reference symbols the kernel exports
+ * (EXPORT_SYMBOL*), directly or through the static inlines and macros it
+ * expands; otherwise modpost fails for every module that calls any shim of
+ * its file. gen compiles all shims for each kernel it makes a set for and
+ * fails on any warning. (The symbol names of a module build are summed up
+ * in docs/architecture.md.)
  *
  * Notes
  * - mutex_init/spin_lock_init/init_waitqueue_head/init_work/timer_setup

@@ -88,7 +88,7 @@ fn generates_a_complete_set() {
     ] {
         assert!(meta.contains(line), "meta.toml lacks {line}:\n{meta}");
     }
-    assert!(meta.contains("config_sha256 = \""));
+    assert!(meta.contains("config_fingerprint = \"fnv1a64:"));
     assert!(meta.contains("clang = \""));
 
     let args = fs::read_to_string(set.join("clang-args.txt")).unwrap();

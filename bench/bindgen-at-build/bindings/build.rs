@@ -1,21 +1,20 @@
 //! Generates the kernel bindings at build time, as out-of-tree Rust module
 //! projects commonly do: bindgen over the same header list (shim/headers.txt,
 //! shim.h, consts.h) with the same options as gen, and the clang arguments of
-//! the committed set for this kernel (BENCH_SET/clang-args.txt, placeholders
+//! the committed set for this kernel (KO_SET_DIR/clang-args.txt, placeholders
 //! replaced by this machine's paths). Output: OUT_DIR/bindings.rs (for the
 //! repository's bindings/src/lib.rs, through KO_BINDINGS_RS) and bindgen's
 //! OUT_DIR/wrappers.c.
 //!
-//! Like the real bindings build script it writes KO_SET_CHOICE for
-//! bindings/mk/module.kbuild (line 1 the set directory, line 2 shim/, line 3 why).
-//! Line 1 names the committed set, so the C side Kbuild compiles (selected
-//! wrappers, and whatever else module.kbuild takes from a set) is the same
-//! as for the committed-bindings build: only the Rust side differs.
+//! The set is the committed one make chose for this kernel (KO_SET_DIR, as
+//! for the real bindings build script), so the C side Kbuild compiles
+//! (selected wrappers, and whatever else module.kbuild takes from a set) is
+//! the same as for the committed-bindings build: only the Rust side differs.
 
 use std::collections::BTreeSet;
 use std::env;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use bindgen::callbacks::{IntKind, ItemInfo, ItemKind, MacroParsingBehavior, ParseCallbacks};
@@ -28,9 +27,8 @@ fn main() {
         env::var(name).unwrap_or_else(|_| panic!("{name} is not set (bench/run.sh sets it)"))
     };
     let kdir = fs::canonicalize(var("KO_KDIR")).expect("KO_KDIR");
-    let set = fs::canonicalize(var("BENCH_SET")).expect("BENCH_SET");
+    let set = fs::canonicalize(var("KO_SET_DIR")).expect("KO_SET_DIR");
     let args_file = set.join("clang-args.txt");
-    let choice = var("KO_SET_CHOICE");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let shim = fs::canonicalize(manifest.join("../../../bindings/shim")).expect("shim/");
@@ -108,14 +106,6 @@ fn main() {
         "cargo:rustc-env=KO_BINDINGS_RS={}",
         out.join("bindings.rs").display()
     );
-
-    let reason = "generated at build time by bindgen (bench/bindgen-at-build)";
-    fs::write(
-        &choice,
-        format!("{}\n{}\n{reason}\n", set.display(), shim.display()),
-    )
-    .unwrap();
-    let _ = fs::remove_file(Path::new(&format!("{choice}.error")));
 }
 
 /// gen's naming rules, so the kernel crate sees the same names.
