@@ -43,7 +43,7 @@ check clippy/host cargo clippy -p gen -p kernel-tree -p kernel --all-targets -- 
 # kernels.txt: the series' cfgs are the same for every flavor).
 series_seen=" "
 for rel in $(supported_releases); do
-    series=$(echo "$rel" | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
+    series=$(ko_facts get series "/lib/modules/$rel/build")
     case $series_seen in *" $series "*) continue ;; esac
     series_seen="$series_seen$series "
     check "clippy/kernel/$rel" make --no-print-directory clippy KDIR="/lib/modules/$rel/build"

@@ -22,7 +22,7 @@ run() {
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
         case $name in
-            static/* | vm/* | selection | drift | package | downstream/*) echo "ok    $name: $(tail -n1 "$log")" ;;
+            static/* | vm/* | selection | drift | lint | package | downstream/*) echo "ok    $name: $(tail -n1 "$log")" ;;
             *) echo "ok    $name" ;;
         esac
     else
@@ -36,6 +36,9 @@ run check-ko-selftest tests/check-ko-selftest.sh
 run make-errors tests/make-errors.sh
 # Host-side unit and integration tests (gen's include its bad-input cases).
 run cargo-test cargo test --quiet -p gen -p kernel-tree -p kernel
+# rustfmt, clippy on the host crates and, for each kernel series, on every
+# crate of a module build for the kernel target (scripts/lint.sh).
+run lint scripts/lint.sh
 # Every committed set whose headers are installed regenerates byte-identical.
 # (Debug build: reuses what cargo-test compiled; faster overall than a release build.)
 run gen-check cargo run --quiet -p gen -- --check

@@ -104,16 +104,20 @@ pub fn walk(input: &Path, args: &[String]) -> Result<Headers> {
 }
 
 unsafe fn first_error(tu: CXTranslationUnit) -> Option<String> {
-    for i in 0..clang_getNumDiagnostics(tu) {
-        let diag = clang_getDiagnostic(tu, i);
-        let severity = clang_getDiagnosticSeverity(diag);
-        let text = string(clang_getDiagnosticSpelling(diag));
-        clang_disposeDiagnostic(diag);
-        if severity >= CXDiagnostic_Error {
-            return Some(text);
+    // SAFETY: `tu` is a live translation unit (the caller's); each diagnostic
+    // is disposed of once, after its spelling was copied out by `string`.
+    unsafe {
+        for i in 0..clang_getNumDiagnostics(tu) {
+            let diag = clang_getDiagnostic(tu, i);
+            let severity = clang_getDiagnosticSeverity(diag);
+            let text = string(clang_getDiagnosticSpelling(diag));
+            clang_disposeDiagnostic(diag);
+            if severity >= CXDiagnostic_Error {
+                return Some(text);
+            }
         }
+        None
     }
-    None
 }
 
 #[derive(Default)]
@@ -127,123 +131,141 @@ impl Walker {
     /// Declarations directly in `parent` (the translation unit or a record:
     /// in C, tags declared inside a struct are file-scope tags).
     unsafe fn decls(&mut self, parent: CXCursor) {
-        for c in children(parent) {
-            match clang_getCursorKind(c) {
-                CXCursor_StructDecl | CXCursor_UnionDecl => {
-                    if clang_isCursorDefinition(c) == 0 {
-                        continue;
+        // SAFETY: `parent` is a cursor of the live translation unit `walk` parses
+        // (the caller's contract); the cursors libclang hands back belong to it.
+        unsafe {
+            for c in children(parent) {
+                match clang_getCursorKind(c) {
+                    CXCursor_StructDecl | CXCursor_UnionDecl => {
+                        if clang_isCursorDefinition(c) == 0 {
+                            continue;
+                        }
+                        if let Some(tag) = tag_name(c) {
+                            let keyword = if clang_getCursorKind(c) == CXCursor_UnionDecl {
+                                "union"
+                            } else {
+                                "struct"
+                            };
+                            self.record(c, format!("{keyword} {tag}"), tag);
+                        }
+                        self.decls(c);
                     }
-                    if let Some(tag) = tag_name(c) {
-                        let keyword = if clang_getCursorKind(c) == CXCursor_UnionDecl {
-                            "union"
-                        } else {
-                            "struct"
-                        };
-                        self.record(c, format!("{keyword} {tag}"), tag);
+                    CXCursor_TypedefDecl => {
+                        let decl = clang_getTypeDeclaration(clang_getTypedefDeclUnderlyingType(c));
+                        let kind = clang_getCursorKind(decl);
+                        let record = kind == CXCursor_StructDecl || kind == CXCursor_UnionDecl;
+                        if record && clang_isCursorDefinition(decl) != 0 && tag_name(decl).is_none()
+                        {
+                            let name = string(clang_getCursorSpelling(c));
+                            self.record(decl, name.clone(), name);
+                        }
                     }
-                    self.decls(c);
+                    CXCursor_EnumDecl if clang_isCursorDefinition(c) != 0 => self.enumerators(c),
+                    _ => {}
                 }
-                CXCursor_TypedefDecl => {
-                    let decl = clang_getTypeDeclaration(clang_getTypedefDeclUnderlyingType(c));
-                    let kind = clang_getCursorKind(decl);
-                    let record = kind == CXCursor_StructDecl || kind == CXCursor_UnionDecl;
-                    if record && clang_isCursorDefinition(decl) != 0 && tag_name(decl).is_none() {
-                        let name = string(clang_getCursorSpelling(c));
-                        self.record(decl, name.clone(), name);
-                    }
-                }
-                CXCursor_EnumDecl if clang_isCursorDefinition(c) != 0 => self.enumerators(c),
-                _ => {}
             }
         }
     }
 
     unsafe fn record(&mut self, c: CXCursor, spelling: String, rust_name: String) {
-        let same = self.seen.entry(clang_hashCursor(c)).or_default();
-        if same.iter().any(|s| clang_equalCursors(*s, c) != 0) {
-            return;
+        // SAFETY: `c` is a record cursor of the live translation unit (the
+        // caller's contract); `ty` is its type, `fields` gets cursors of the same unit.
+        unsafe {
+            let same = self.seen.entry(clang_hashCursor(c)).or_default();
+            if same.iter().any(|s| clang_equalCursors(*s, c) != 0) {
+                return;
+            }
+            same.push(c);
+            let ty = clang_getCursorType(c);
+            let (size, align) = (clang_Type_getSizeOf(ty), clang_Type_getAlignOf(ty));
+            if size < 0 || align <= 0 {
+                return;
+            }
+            let mut fields = Vec::new();
+            self.fields(c, ty, true, &mut fields);
+            self.out.records.push(Record {
+                spelling,
+                rust_name,
+                size: size as u64,
+                align: align as u64,
+                fields,
+            });
         }
-        same.push(c);
-        let ty = clang_getCursorType(c);
-        let (size, align) = (clang_Type_getSizeOf(ty), clang_Type_getAlignOf(ty));
-        if size < 0 || align <= 0 {
-            return;
-        }
-        let mut fields = Vec::new();
-        self.fields(c, ty, true, &mut fields);
-        self.out.records.push(Record {
-            spelling,
-            rust_name,
-            size: size as u64,
-            align: align as u64,
-            fields,
-        });
     }
 
     /// Fields of `rec` as members of `top` (the outermost record).
     unsafe fn fields(&mut self, rec: CXCursor, top: CXType, direct: bool, out: &mut Vec<Field>) {
-        for c in children(rec) {
-            match clang_getCursorKind(c) {
-                CXCursor_FieldDecl => {
-                    let name = string(clang_getCursorSpelling(c));
-                    if !is_identifier(&name) {
-                        continue;
+        // SAFETY: `rec` and `top` are a record cursor and type of the live
+        // translation unit (the caller's contract); `c_name` outlives the call it
+        // is passed to.
+        unsafe {
+            for c in children(rec) {
+                match clang_getCursorKind(c) {
+                    CXCursor_FieldDecl => {
+                        let name = string(clang_getCursorSpelling(c));
+                        if !is_identifier(&name) {
+                            continue;
+                        }
+                        if clang_Cursor_isBitField(c) != 0 {
+                            self.out.bitfields += 1;
+                            continue;
+                        }
+                        let Ok(c_name) = CString::new(name.as_str()) else {
+                            continue;
+                        };
+                        let bits = clang_Type_getOffsetOf(top, c_name.as_ptr());
+                        if bits < 0 || bits % 8 != 0 {
+                            continue;
+                        }
+                        out.push(Field {
+                            name,
+                            offset: bits as u64 / 8,
+                            direct,
+                        });
                     }
-                    if clang_Cursor_isBitField(c) != 0 {
-                        self.out.bitfields += 1;
-                        continue;
+                    CXCursor_StructDecl | CXCursor_UnionDecl
+                        if clang_Cursor_isAnonymousRecordDecl(c) != 0 =>
+                    {
+                        self.fields(c, top, false, out);
                     }
-                    let Ok(c_name) = CString::new(name.as_str()) else {
-                        continue;
-                    };
-                    let bits = clang_Type_getOffsetOf(top, c_name.as_ptr());
-                    if bits < 0 || bits % 8 != 0 {
-                        continue;
-                    }
-                    out.push(Field {
-                        name,
-                        offset: bits as u64 / 8,
-                        direct,
-                    });
+                    _ => {}
                 }
-                CXCursor_StructDecl | CXCursor_UnionDecl
-                    if clang_Cursor_isAnonymousRecordDecl(c) != 0 =>
-                {
-                    self.fields(c, top, false, out);
-                }
-                _ => {}
             }
         }
     }
 
     unsafe fn enumerators(&mut self, c: CXCursor) {
-        let int = clang_getCanonicalType(clang_getEnumDeclIntegerType(c));
-        let unsigned = matches!(
-            int.kind,
-            CXType_Bool
-                | CXType_Char_U
-                | CXType_UChar
-                | CXType_UShort
-                | CXType_UInt
-                | CXType_ULong
-                | CXType_ULongLong
-                | CXType_UInt128
-        );
-        let tag = tag_name(c);
-        for k in children(c) {
-            if clang_getCursorKind(k) != CXCursor_EnumConstantDecl {
-                continue;
+        // SAFETY: `c` is an enum cursor of the live translation unit (the
+        // caller's contract); its children are cursors of the same unit.
+        unsafe {
+            let int = clang_getCanonicalType(clang_getEnumDeclIntegerType(c));
+            let unsigned = matches!(
+                int.kind,
+                CXType_Bool
+                    | CXType_Char_U
+                    | CXType_UChar
+                    | CXType_UShort
+                    | CXType_UInt
+                    | CXType_ULong
+                    | CXType_ULongLong
+                    | CXType_UInt128
+            );
+            let tag = tag_name(c);
+            for k in children(c) {
+                if clang_getCursorKind(k) != CXCursor_EnumConstantDecl {
+                    continue;
+                }
+                let value = if unsigned {
+                    clang_getEnumConstantDeclUnsignedValue(k)
+                } else {
+                    clang_getEnumConstantDeclValue(k) as u64
+                };
+                self.out.enumerators.push(Enumerator {
+                    tag: tag.clone(),
+                    name: string(clang_getCursorSpelling(k)),
+                    value,
+                });
             }
-            let value = if unsigned {
-                clang_getEnumConstantDeclUnsignedValue(k)
-            } else {
-                clang_getEnumConstantDeclValue(k) as u64
-            };
-            self.out.enumerators.push(Enumerator {
-                tag: tag.clone(),
-                name: string(clang_getCursorSpelling(k)),
-                value,
-            });
         }
     }
 }
@@ -251,11 +273,15 @@ impl Walker {
 /// The tag of a struct, union or enum declaration, if it has one (libclang
 /// spells anonymous ones as "" or, in newer versions, "(unnamed ...)").
 unsafe fn tag_name(c: CXCursor) -> Option<String> {
-    if clang_Cursor_isAnonymous(c) != 0 {
-        return None;
+    // SAFETY: `c` is a cursor of a live translation unit (the caller's
+    // contract); its spelling is copied and disposed of by `string`.
+    unsafe {
+        if clang_Cursor_isAnonymous(c) != 0 {
+            return None;
+        }
+        let name = string(clang_getCursorSpelling(c));
+        is_identifier(&name).then_some(name)
     }
-    let name = string(clang_getCursorSpelling(c));
-    is_identifier(&name).then_some(name)
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -265,14 +291,19 @@ fn is_identifier(s: &str) -> bool {
 }
 
 unsafe fn string(s: CXString) -> String {
-    let p = clang_getCString(s);
-    let out = if p.is_null() {
-        String::new()
-    } else {
-        CStr::from_ptr(p).to_string_lossy().into_owned()
-    };
-    clang_disposeString(s);
-    out
+    // SAFETY: `s` is a CXString libclang returned and nothing else owns (the
+    // caller's contract): its C string, when not null, is NUL-terminated and
+    // valid until the one clang_disposeString below, after it was copied.
+    unsafe {
+        let p = clang_getCString(s);
+        let out = if p.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(p).to_string_lossy().into_owned()
+        };
+        clang_disposeString(s);
+        out
+    }
 }
 
 unsafe fn children(parent: CXCursor) -> Vec<CXCursor> {
@@ -283,10 +314,15 @@ unsafe fn children(parent: CXCursor) -> Vec<CXCursor> {
         CXChildVisit_Continue
     }
     let mut out: Vec<CXCursor> = Vec::new();
-    clang_visitChildren(
-        parent,
-        visit,
-        &mut out as *mut Vec<CXCursor> as CXClientData,
-    );
+    // SAFETY: `parent` is a cursor of a live translation unit (the caller's
+    // contract); `out` outlives the visit, and `visit` is the only user of
+    // the pointer to it, during clang_visitChildren.
+    unsafe {
+        clang_visitChildren(
+            parent,
+            visit,
+            &mut out as *mut Vec<CXCursor> as CXClientData,
+        )
+    };
     out
 }

@@ -110,7 +110,7 @@ impl fmt::Display for NoSet {
 /// The set for `kernel`: the same arch and major.minor are required; among
 /// those an identical config wins, then the same flavor (whose layouts the
 /// build's proof still checks). Ties go to the first by name.
-pub fn choose<'a>(kernel: &KernelId, sets: &'a [SetMeta]) -> Result<Choice<'a>, NoSet> {
+pub fn choose<'a>(kernel: &KernelId, sets: &'a [SetMeta]) -> Result<Choice<'a>, Box<NoSet>> {
     let candidates: Vec<&SetMeta> = sets
         .iter()
         .filter(|s| {
@@ -137,10 +137,10 @@ pub fn choose<'a>(kernel: &KernelId, sets: &'a [SetMeta]) -> Result<Choice<'a>, 
             ),
         });
     }
-    Err(NoSet {
+    Err(Box::new(NoSet {
         kernel: kernel.clone(),
         have: sets.iter().map(|s| s.name.clone()).collect(),
-    })
+    }))
 }
 
 #[cfg(test)]
