@@ -14,20 +14,20 @@ mkdir -p "$out"
 passed=0 failed=0
 
 # run NAME COMMAND...: one test; its output goes to $out/NAME.log and is
-# shown when it fails.
+# shown when it fails. Each line ends with the test's wall time.
 run() {
-    local name=$1 log="$out/$1.log"
+    local name=$1 log="$out/$1.log" start=$SECONDS
     shift
     mkdir -p "$(dirname "$log")"
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
         case $name in
-            static/* | vm/* | selection | drift | lint | package | downstream/*) echo "ok    $name: $(tail -n1 "$log")" ;;
-            *) echo "ok    $name" ;;
+            static/* | vm/* | selection | drift | lint | package | downstream/*) echo "ok    $name: $(tail -n1 "$log") [$((SECONDS - start)) s]" ;;
+            *) echo "ok    $name [$((SECONDS - start)) s]" ;;
         esac
     else
         failed=$((failed + 1))
-        echo "FAIL  $name (log: $log)"
+        echo "FAIL  $name [$((SECONDS - start)) s] (log: $log)"
         tail -40 "$log" | sed 's/^/      /'
     fi
 }
@@ -85,5 +85,5 @@ if [ -n "$rel" ]; then
     run "downstream/vm/$rel/regen" tests/downstream.sh vm "$rel" "$out/downstream/regen-$rel" oot_vendor
 fi
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed in $SECONDS s"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
