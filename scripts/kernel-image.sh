@@ -13,7 +13,9 @@ release=$1
 # The release becomes part of a package name and a path: refuse anything odd.
 [[ $release =~ ^[A-Za-z0-9][A-Za-z0-9.+_~-]*$ ]] || die "invalid kernel release '$release'"
 
-cache=${RUST_KO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-ko}/kernels/$release
+here=$(cd "$(dirname "$0")" && pwd)
+cache_root=${RUST_KO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-ko}
+cache=$cache_root/kernels/$release
 image=$cache/vmlinuz
 if [ -s "$image" ]; then
     echo "$image"
@@ -30,29 +32,24 @@ trap 'rm -rf "$tmp"; [ -z "$part" ] || rm -f "$part"' EXIT
 # _apt (apt's download sandbox user) must be able to write here, or apt warns.
 chmod 755 "$tmp"
 
-# What apt says when its lists hold no downloadable package of that name (an installed
-# kernel is known to apt from dpkg's status, but that is no source to download from).
+# What apt says when no suite has a package of that name.
 not_found="Unable to locate package|Can't select candidate|Can't find a source"
 
 # Debian ships the image as linux-image-R (signed) and/or linux-image-R-unsigned;
-# either holds boot/vmlinuz-R. Sets pkg; apt's messages are in $tmp/apt.log.
+# either holds boot/vmlinuz-R. They come from Debian's archive as the build's
+# `make KERNEL=` sees it (every suite of bindings/mk/debian-suites.txt, an apt
+# configuration of its own: any Debian kernel, not only the host's suites).
+# Sets pkg; the messages are in $tmp/apt.log.
 fetch() {
     for pkg in "linux-image-$release" "linux-image-$release-unsigned"; do
-        (cd "$tmp" && apt-get -q download "$pkg") >"$tmp/apt.log" 2>&1 && return 0
+        bash "$here/../bindings/mk/debian-archive.sh" "$cache_root" download "$tmp" "$pkg" 2>"$tmp/apt.log" && return 0
         # Fall back to -unsigned only if this name is unknown, not on network errors.
         grep -qE "$not_found" "$tmp/apt.log" || return 1
     done
     return 1
 }
 
-if ! fetch; then
-    # A fresh machine has empty package lists: refresh them once if we may.
-    if [ "$(id -u)" -eq 0 ] && grep -qE "$not_found" "$tmp/apt.log"; then
-        echo "$me: linux-image-$release not in apt's lists, running apt-get update" >&2
-        apt-get -qq update >&2 || true
-    fi
-    fetch || die "apt-get download linux-image-$release(-unsigned) failed: $(grep -m1 '^E:' "$tmp/apt.log" || echo '?'); try: sudo apt-get update"
-fi
+fetch || die "cannot download linux-image-$release(-unsigned): $(cat "$tmp/apt.log")"
 
 deb=$(find "$tmp" -maxdepth 1 -name '*.deb' -print -quit)
 [ -n "$deb" ] || die "apt-get download $pkg produced no .deb"

@@ -10,6 +10,8 @@
 #
 # Options, on the command line or in an untracked config.mk:
 #   KDIR=DIR        kernel header tree (default: the running kernel's)
+#   KERNEL=RELEASE  a Debian kernel by release instead: its installed headers,
+#                   or headers fetched from Debian's archive (`make kernels` lists them)
 #   RUST_ROOT=DIR   toolchain holding bin/rustc, bin/cargo and rust-src (/usr)
 #   V=1             echo every command (cargo verbose too)
 #   RELEASE=1       optimised build without debug info
@@ -25,8 +27,13 @@ KMOD_OUT ?= .
 KMOD_MANIFEST ?= Cargo.toml
 KMOD_BUILD ?= build
 KMOD_NAME ?= $(subst -,_,$(KMOD_CRATE))
-KDIR ?= /lib/modules/$(shell uname -r)/build
 RUST_ROOT ?= /usr
+KERNEL ?=
+ifeq ($(KERNEL),)
+  KDIR ?= /lib/modules/$(shell uname -r)/build
+else ifneq ($(origin KDIR),undefined)
+  $(error give KERNEL=$(KERNEL) or KDIR=$(KDIR), not both)
+endif
 KERNEL_INCLUDE ?=
 KO_SETS_DIR ?=
 KO_SHIM_DIR ?=
@@ -41,7 +48,7 @@ endif
 ko_say = $(if $(Q),@printf '  %-7s %s\n' $(1) '$(2)')
 comma := ,
 
-.PHONY: all clean
+.PHONY: all clean kernels
 all: $(KMOD_OUT)/$(KMOD_NAME).ko
 
 # Everything compiled once and shared by builds lives under KO_CACHE: core
@@ -79,9 +86,22 @@ clean:
 	    done; \
 	done
 
-# Everything below needs a kernel tree and a toolchain; `make clean` and
-# the includer's own goals (setup, test, ...) must work without them.
-ifneq ($(filter-out clean $(KMOD_NONBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+# The kernel-tree crate (facts about kernels, the set choice) sits beside
+# this one, in this repository and in cargo's vendor and git directories
+# alike; its ko-facts tool is compiled once per toolchain (ko-facts.sh).
+KO_TREE_CRATE := $(abspath $(KO_MK_DIR)/../../kernel-tree)
+KO_SETS := $(abspath $(or $(KO_SETS_DIR),$(KO_MK_DIR)/../sets))
+KO_SHIM := $(abspath $(or $(KO_SHIM_DIR),$(KO_MK_DIR)/../shim))
+ko_facts_tool = $(shell bash $(KO_MK_DIR)/ko-facts.sh $(RUST_ROOT)/bin/rustc $(KO_TREE_CRATE) $(KO_CACHE))
+
+# Every Debian kernel Debian's archive has headers for, and the set for it.
+kernels:
+	@bash $(KO_MK_DIR)/kernels.sh $(KO_CACHE) $(ko_facts_tool) $(KO_SETS)
+
+# Everything below needs a kernel tree and a toolchain; `make clean`,
+# `make kernels` and the includer's own goals (setup, test, ...) must work
+# without them.
+ifneq ($(filter-out clean kernels $(KMOD_NONBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 
 ## The toolchain ##############################################################
 
@@ -101,6 +121,16 @@ KO_RUST_VERSION := $(shell $(KO_RUSTC) -vV)
 
 ## The target kernel ##########################################################
 
+# KERNEL=<release>: its header tree, installed or fetched (debian-headers.sh
+# prints the tree, or one line saying what is wrong).
+ifneq ($(KERNEL),)
+  ko_kernel := $(shell KO_FACTS=$(ko_facts_tool) bash $(KO_MK_DIR)/debian-headers.sh $(KO_CACHE) '$(KERNEL)' 2>&1)
+  ifeq ($(filter /%,$(firstword $(ko_kernel))),)
+    $(error $(ko_kernel))
+  endif
+  KDIR := $(ko_kernel)
+endif
+
 ifeq ($(wildcard $(KDIR)/include/generated/utsrelease.h),)
   ko_wanted := $(patsubst /lib/modules/%/build,%,$(KDIR))
   ifneq ($(ko_wanted),$(KDIR))
@@ -114,18 +144,14 @@ endif
 # that knows (the kernel-tree crate, whose ko-facts tool writes them as make
 # variables: KO_RELEASE, KO_SERIES, KO_FLAVOR, KO_AT_LEAST, KO_SET,
 # KO_SET_DIR, KO_SHIM_DIR, KO_SET_REASON, ...; see its tool/ko-facts.rs).
-# The crate sits beside this one, in this repository and in cargo's vendor
-# and git directories alike. REGEN=1 builds generate their set, named
-# KO_SET_NAME, so nothing is chosen for them.
+# REGEN=1 builds generate their set, named KO_SET_NAME, so nothing is
+# chosen for them.
 ifneq ($(strip $(KERNEL_INCLUDE)),)
   REGEN := 1
 endif
-KO_TREE_CRATE := $(abspath $(KO_MK_DIR)/../../kernel-tree)
 ifeq ($(wildcard $(KO_TREE_CRATE)/tool/ko-facts.rs),)
   $(error cannot find the kernel-tree crate beside kernel-bindings ($(KO_TREE_CRATE)): depend on both from the same checkout or vendor directory)
 endif
-KO_SETS := $(abspath $(or $(KO_SETS_DIR),$(KO_MK_DIR)/../sets))
-KO_SHIM := $(abspath $(or $(KO_SHIM_DIR),$(KO_MK_DIR)/../shim))
 ko_facts_args := $(abspath $(KDIR)) $(if $(filter 1,$(REGEN)),--regen,$(KO_SETS) $(KO_SHIM))
 ko_facts := $(KO_CACHE)/facts/$(shell echo '$(ko_facts_args)' | sha256sum | cut -c1-16).mk
 ko_facts_failed := $(shell bash $(KO_MK_DIR)/facts.sh $(ko_facts) $(KO_RUSTC) $(KO_TREE_CRATE) $(KO_CACHE) \

@@ -188,19 +188,26 @@ pub fn arch_from_config(config: &str) -> &'static str {
 }
 
 /// The release's trailing flavor words: `6.1.0-56-cloud-amd64` ->
-/// `cloud-amd64`, `6.12.117+deb12-amd64` -> `amd64`. The version and
-/// all-digit words (the Debian ABI number) are dropped; a release without
-/// any is flavor `default`.
+/// `cloud-amd64`, `6.12.117+deb12-amd64` -> `amd64`,
+/// `6.1.0-0.deb11.52-rt-amd64` (a backport) -> `rt-amd64`, `5.10.0-46-686-pae`
+/// -> `686-pae`. The version is dropped, and so is the Debian ABI word after
+/// it (it starts with a digit; releases whose version carries `+debNN` have
+/// none); a release without flavor words is flavor `default`.
 pub fn flavor_from_release(release: &str) -> String {
-    let words: Vec<&str> = release
-        .split('-')
-        .skip(1)
-        .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
-        .collect();
-    if words.is_empty() {
+    let mut words = release.split('-').filter(|w| !w.is_empty());
+    let version = words.next().unwrap_or_default();
+    let mut words = words.peekable();
+    let abi = words
+        .peek()
+        .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()));
+    if !version.contains('+') && abi {
+        words.next();
+    }
+    let flavor: Vec<&str> = words.collect();
+    if flavor.is_empty() {
         "default".to_string()
     } else {
-        words.join("-")
+        flavor.join("-")
     }
 }
 
@@ -281,6 +288,10 @@ mod tests {
         assert_eq!(flavor_from_release("6.1.0-56-amd64"), "amd64");
         assert_eq!(flavor_from_release("6.12.117+deb12-amd64"), "amd64");
         assert_eq!(flavor_from_release("6.8.0"), "default");
+        assert_eq!(flavor_from_release("6.1.0-57"), "default");
+        assert_eq!(flavor_from_release("6.1.0-0.deb11.52-rt-amd64"), "rt-amd64");
+        assert_eq!(flavor_from_release("5.10.0-46-686-pae"), "686-pae");
+        assert_eq!(flavor_from_release("7.3.4+deb13-arm64"), "arm64");
     }
 
     #[test]

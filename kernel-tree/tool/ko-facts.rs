@@ -8,6 +8,8 @@
 //!                                  config, set-name: one value
 //!   ko-facts set FIELD SET_DIR     release, version, arch, flavor, config of
 //!                                  the kernel a set was made from
+//!   ko-facts releases              for each release on stdin (no tree needed):
+//!                                  `<release> <series> <flavor> <set name>`
 //!   ko-facts choose KDIR SETS_DIR  `<set>: <why>`, or exit 1 with the reason
 //!   ko-facts make KDIR SETS_DIR SHIM_DIR
 //!                                  make assignments (KO_RELEASE, KO_SET_DIR,
@@ -32,10 +34,11 @@ fn main() -> ExitCode {
     let result = match words.as_slice() {
         ["get", field, kdir] => get(field, Path::new(kdir)),
         ["set", field, dir] => SetMeta::read(Path::new(dir)).and_then(|s| field_of(&s.kernel, field)),
+        ["releases"] => Ok(releases(std::io::stdin().lines().map_while(Result::ok))),
         ["choose", kdir, sets] => chosen(Path::new(kdir), Path::new(sets)),
         ["make", kdir, "--regen"] => Ok(make(Path::new(kdir), None)),
         ["make", kdir, sets, shim] => Ok(make(Path::new(kdir), Some((Path::new(sets), Path::new(shim))))),
-        _ => Err("usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR | --regen)".into()),
+        _ => Err("usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | releases | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR | --regen)".into()),
     };
     match result {
         Ok(text) => {
@@ -65,6 +68,22 @@ fn field_of(k: &KernelId, field: &str) -> Result<String, String> {
         other => return Err(format!("unknown field {other}")),
     };
     Ok(format!("{value}\n"))
+}
+
+/// What a release string alone says, for releases whose headers are not
+/// here (Debian's archive): series, flavor and the set name a tree of it
+/// would have. Lines that are no release are skipped.
+fn releases(lines: impl Iterator<Item = String>) -> String {
+    let mut out = String::new();
+    for release in lines {
+        let release = release.trim();
+        if let Some(version) = kernel_tree::leading_version(release) {
+            let flavor = kernel_tree::flavor_from_release(release);
+            let series = version.series();
+            out.push_str(&format!("{release} {series} {flavor} {series}-{flavor}\n"));
+        }
+    }
+    out
 }
 
 fn chosen(kdir: &Path, sets_dir: &Path) -> Result<String, String> {

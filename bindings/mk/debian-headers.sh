@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `make KERNEL=<release>`: prints a header tree (KDIR) for the Debian kernel
+# RELEASE. Installed headers (/lib/modules/RELEASE/build) are used as they
+# are; otherwise linux-headers-RELEASE, its -common part and linux-kbuild
+# are fetched from Debian's archive (debian-archive.sh) and extracted into
+# CACHE/headers/RELEASE, nothing installed. That tree runs its Kbuild with
+# this machine's compiler and libc, so it must come from this machine's
+# Debian release; kernels of other releases say so.
+#
+# usage: debian-headers.sh CACHE RELEASE   (KO_FACTS: see debian-archive.sh)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=$1 release=$2
+die() { echo "make KERNEL=$release: $*" >&2; exit 1; }
+[[ $release =~ ^[0-9][A-Za-z0-9.+~-]*$ ]] || die "not a kernel release (e.g. 6.1.0-57-amd64; see make kernels)"
+
+if [ -f "/lib/modules/$release/build/include/generated/utsrelease.h" ]; then
+    echo "/lib/modules/$release/build"
+    exit 0
+fi
+dest=$cache/headers/$release
+kdir=$dest/usr/src/linux-headers-$release
+if [ -f "$dest/.complete" ]; then
+    echo "$kdir"
+    exit 0
+fi
+
+archive() { bash "$here/debian-archive.sh" "$cache" "$@"; }
+suite=$(archive suite "$release" 2>&1) || die "${suite#debian-archive: }"
+codename=${suite%%-*}
+host=$(. /etc/os-release && echo "${VERSION_CODENAME:-unknown}")
+if [ "$codename" != "$host" ]; then
+    die "a Debian $codename kernel ($suite): its Kbuild needs $codename's compiler and libc, and this machine runs $host; build on Debian $codename (sudo apt-get install linux-headers-$release), building in a $codename root is not supported yet"
+fi
+
+# linux-headers-RELEASE, and what it takes from its -common and kbuild
+# packages (the compiler package is this machine's gcc).
+packages=("linux-headers-$release")
+for dep in $(archive depends "linux-headers-$release"); do
+    case $dep in linux-headers-* | linux-kbuild-*) packages+=("$dep") ;; esac
+done
+tmp=$(mktemp -d "$cache/headers/.$release.XXXXXX" 2>/dev/null) ||
+    { mkdir -p "$cache/headers" && tmp=$(mktemp -d "$cache/headers/.$release.XXXXXX"); }
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/debs"
+chmod 755 "$tmp" "$tmp/debs"
+archive download "$tmp/debs" "${packages[@]}"
+for deb in "$tmp"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$tmp/root" || die "cannot extract $(basename "$deb")"
+done
+rm -rf "$tmp/debs"
+# Debian's tree includes its -common part by absolute path: point it here.
+top=$tmp/root/usr/src/linux-headers-$release/Makefile
+[ -f "$top" ] || die "linux-headers-$release has no usr/src/linux-headers-$release/Makefile"
+sed -i "s|^include /usr/src/|include $dest/usr/src/|" "$top"
+touch "$tmp/root/.complete"
+rm -rf "$dest"
+mv "$tmp/root" "$dest"
+echo "$kdir"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make kernels`: every Debian kernel (amd64 flavors) whose headers Debian's
+# archive has, the suite it comes from, and the committed set that would
+# serve it: the set of its series and flavor, chosen for real (ko-facts
+# choose) when its headers are installed; every build proves the layouts.
+#
+# usage: kernels.sh CACHE KO_FACTS SETS_DIR
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=$1 facts=$2 sets=$3
+list=$(bash "$here/debian-archive.sh" "$cache" kernels amd64)
+printf '%-30s %-20s %s\n' RELEASE SUITE SET
+awk '{ print $1 }' <<<"$list" | "$facts" releases | while read -r release _ _ set; do
+    suite=$(awk -v r="$release" '$1 == r { print $2; exit }' <<<"$list")
+    tree=/lib/modules/$release/build
+    if [ -d "$tree" ]; then
+        served="$("$facts" choose "$tree" "$sets" 2>&1 | sed 's/^ko-facts: //') [installed]"
+    elif [ -f "$sets/$set/meta.toml" ]; then
+        served="$set (its series' set; the build's layout proof decides)"
+    else
+        served="none: no committed set $set"
+    fi
+    printf '%-30s %-20s %s\n' "$release" "$suite" "$served"
+done
