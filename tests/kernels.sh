@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # `make kernels` and `make KERNEL=<release>`: Debian's archive as the build
 # sees it. Every Debian release has kernels listed and the installed one is
-# served by its set; an unknown release names the nearest; a kernel of
-# another Debian release says what it needs; and an older point release of
-# the installed 6.1 amd64 kernel (whichever the archive still has: the
-# newest one older than the installed one) is built from headers fetched
-# from the archive, with the series' set, then either passes the layout
-# proof and loads in that very kernel in QEMU, or is refused by the proof.
-# Needs the network (Debian's archive); nothing here names an ABI number.
+# served by its set; an unknown release names the nearest; an older point
+# release of the installed 6.1 amd64 kernel (the newest one older than the
+# installed one that the archive still has) is built from headers fetched
+# from the archive, and Debian 13's newest 6.12 kernel in a Debian 13 build
+# root: each either passes the layout proof and loads in that very kernel in
+# QEMU, or is refused by the proof. Needs the network (Debian's archive) and,
+# for the root, root; nothing here names an ABI number.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -52,32 +52,53 @@ expect_error() {
 # 2. Bad input.
 flavorless=${installed%-amd64}
 expect_error unknown "no Debian kernel ${flavorless%-*}-9999-amd64 .*nearest: " KERNEL="${flavorless%-*}-9999-amd64"
-other=$(awk '$2 ~ /^trixie/ { print $1; exit }' "$work/kernels")
-expect_error other-release "a Debian trixie kernel" KERNEL="$other"
 expect_error both "not both" KERNEL="$installed" KDIR=/nonexistent
+
+# build_and_load NAME RELEASE SET: make KERNEL=RELEASE either builds with
+# SET, passes its layout proof and loads in that very kernel in QEMU, or is
+# refused by the layout proof; anything else fails.
+build_and_load() {
+    local name=$1 rel=$2 set=$3 log=$work/$1.log
+    rm -f "$work/hello.ko"
+    if m KERNEL="$rel" KO_TARGET="$work/target-$name" >"$log" 2>&1; then
+        if grep -q "BINDINGS $set: " "$log" && grep -q "LAYOUT .* match kernel $rel" "$log"; then
+            ok "$name/$rel/build" "$(grep LAYOUT "$log" | sed 's/^ *//')"
+        else
+            bad "$name/$rel/build" "built without the $set set's proof: $(grep -E 'BINDINGS|LAYOUT' "$log" | paste -sd' ')"
+            return
+        fi
+        printf 'insmod hello.ko && rmmod hello\n' >"$work/load.sh"
+        if scripts/vm-run.sh "$rel" "$work/load.sh" "$work/hello.ko" >"$work/$name-vm.log" 2>&1 &&
+            scripts/vm-check-log.sh "$work/$name-vm.log" 'hello: init' 'hello from rust' 'hello: exit' >"$work/$name-check.log" 2>&1; then
+            ok "$name/$rel/vm" "hello loaded and unloaded in $rel"
+        else
+            bad "$name/$rel/vm" "$(tail -n3 "$work/$name-check.log" "$work/$name-vm.log" | paste -sd' ')"
+        fi
+    elif grep -qE "layout mismatch|do not exist in kernel $rel" "$log" && [ ! -e "$work/hello.ko" ]; then
+        ok "$name/$rel/refused" "$(grep -m1 -E "^error: [0-9]+ " "$log" | cut -c1-150)"
+    else
+        bad "$name/$rel" "neither built nor refused by the layout proof: $(tail -n3 "$log" | paste -sd' ')"
+    fi
+}
 
 # 3. An older point release of the installed kernel, from the archive.
 older=$(awk '{ print $1 }' "$work/kernels" | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$' | sort -V |
     awk -v r="$installed" '$1 == r { print prev; exit } { prev = $1 }')
-if [ -z "$older" ]; then
-    ok older "skipped: the archive has no 6.1 amd64 release older than $installed"
-elif m KERNEL="$older" KO_TARGET="$work/target" >"$work/older.log" 2>&1; then
-    if grep -q "BINDINGS 6.1-amd64: " "$work/older.log" && grep -q "LAYOUT .* match kernel $older" "$work/older.log"; then
-        ok "older/$older/build" "$(grep LAYOUT "$work/older.log" | sed 's/^ *//')"
-        printf 'insmod hello.ko && rmmod hello\n' >"$work/load.sh"
-        if scripts/vm-run.sh "$older" "$work/load.sh" "$work/hello.ko" >"$work/vm.log" 2>&1 &&
-            scripts/vm-check-log.sh "$work/vm.log" 'hello: init' 'hello from rust' 'hello: exit' >"$work/check.log" 2>&1; then
-            ok "older/$older/vm" "hello loaded and unloaded in $older"
-        else
-            bad "older/$older/vm" "$(tail -n3 "$work/check.log" "$work/vm.log" | paste -sd' ')"
-        fi
-    else
-        bad "older/$older/build" "built without the 6.1-amd64 set's proof: $(grep -E 'BINDINGS|LAYOUT' "$work/older.log" | paste -sd' ')"
-    fi
-elif grep -qE "layout mismatch|do not exist in kernel $older" "$work/older.log" && [ ! -e "$work/hello.ko" ]; then
-    ok "older/$older/refused" "$(grep -m1 -E "^error: [0-9]+ " "$work/older.log" | cut -c1-150)"
+if [ -n "$older" ]; then
+    build_and_load older "$older" 6.1-amd64
 else
-    bad "older/$older" "neither built nor refused by the layout proof: $(tail -n3 "$work/older.log" | paste -sd' ')"
+    ok older "skipped: the archive has no 6.1 amd64 release older than $installed"
+fi
+
+# 4. Debian 13's newest 6.12 kernel: built in a Debian 13 root (its gcc-14,
+#    libc and rustc-web), with the 6.12 set made from Debian 12's 6.12.
+trixie=$(awk '$2 ~ /^trixie/ { print $1 }' "$work/kernels" | grep -E '^6\.12\.[0-9]+\+deb13-amd64$' | sort -V | tail -n1)
+if [ -z "$trixie" ]; then
+    bad trixie "no 6.12 amd64 kernel of Debian 13 listed"
+elif [ "$(id -u)" -ne 0 ]; then
+    expect_error trixie/not-root "needs root" KERNEL="$trixie"
+else
+    build_and_load trixie "$trixie" 6.12-amd64
 fi
 
 echo "kernels: $passed passed, $failed failed"

@@ -4,8 +4,10 @@
 # are; otherwise linux-headers-RELEASE, its -common part and linux-kbuild
 # are fetched from Debian's archive (debian-archive.sh) and extracted into
 # CACHE/headers/RELEASE, nothing installed. That tree runs its Kbuild with
-# this machine's compiler and libc, so it must come from this machine's
-# Debian release; kernels of other releases say so.
+# this machine's compiler and libc, so this is for kernels of this machine's
+# Debian release; for another release's kernel it prints `root ROOT KDIR`: a
+# build root of that release (debian-root.sh) with the headers installed in
+# it, where the build is to run (root-make.sh).
 #
 # usage: debian-headers.sh CACHE RELEASE   (KO_FACTS: see debian-archive.sh)
 set -euo pipefail
@@ -30,7 +32,12 @@ suite=$(archive suite "$release" 2>&1) || die "${suite#debian-archive: }"
 codename=${suite%%-*}
 host=$(. /etc/os-release && echo "${VERSION_CODENAME:-unknown}")
 if [ "$codename" != "$host" ]; then
-    die "a Debian $codename kernel ($suite): its Kbuild needs $codename's compiler and libc, and this machine runs $host; build on Debian $codename (sudo apt-get install linux-headers-$release), building in a $codename root is not supported yet"
+    # Its Kbuild needs that release's compiler and libc: a build root of it,
+    # with the headers installed there ("root ROOT KDIR").
+    root=$(bash "$here/debian-root.sh" "$cache" "$codename" "linux-headers-$release" 2>&1) ||
+        die "a Debian $codename kernel ($suite), built in a Debian $codename root: ${root#debian-root: }"
+    echo "root $root /lib/modules/$release/build"
+    exit 0
 fi
 
 # linux-headers-RELEASE, and what it takes from its -common and kbuild

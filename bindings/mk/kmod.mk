@@ -122,14 +122,34 @@ KO_RUST_VERSION := $(shell $(KO_RUSTC) -vV)
 ## The target kernel ##########################################################
 
 # KERNEL=<release>: its header tree, installed or fetched (debian-headers.sh
-# prints the tree, or one line saying what is wrong).
+# prints the tree, or one line saying what is wrong); for a kernel of
+# another Debian release, a build root of that release to run this same
+# build in (`root ROOT KDIR`).
 ifneq ($(KERNEL),)
   ko_kernel := $(shell KO_FACTS=$(ko_facts_tool) bash $(KO_MK_DIR)/debian-headers.sh $(KO_CACHE) '$(KERNEL)' 2>&1)
-  ifeq ($(filter /%,$(firstword $(ko_kernel))),)
+  ifeq ($(firstword $(ko_kernel)),root)
+    KO_ROOT := $(word 2,$(ko_kernel))
+  else ifeq ($(filter /%,$(firstword $(ko_kernel))),)
     $(error $(ko_kernel))
+  else
+    KDIR := $(ko_kernel)
   endif
-  KDIR := $(ko_kernel)
 endif
+
+ifneq ($(KO_ROOT),)
+# The same make, inside the root (its compiler, libc and Rust toolchain),
+# with the same command line (MAKEFLAGS: there KERNEL= finds the headers
+# installed in the root). Mounted at their own paths: the project, its
+# build and output directories, the crates (this one's parent directory)
+# and cargo's download cache (the build runs offline).
+ko_cargo_home := $(or $(CARGO_HOME),$(HOME)/.cargo)
+$(KMOD_OUT)/$(KMOD_NAME).ko: ko-force
+	$(call ko_say,ROOT,$(KERNEL) in $(KO_ROOT))
+	$(Q)bash $(KO_MK_DIR)/root-make.sh $(KO_ROOT) $(CURDIR) $(abspath $(KMOD_BUILD)) $(abspath $(KMOD_OUT)) \
+	    $(abspath $(KO_MK_DIR)/../..) $(ko_cargo_home)/registry $(ko_cargo_home)/git $(KO_TARGET) -- \
+	    $(MAKE) --no-print-directory -C $(CURDIR) $(MAKECMDGOALS)
+.PHONY: ko-force
+else
 
 ifeq ($(wildcard $(KDIR)/include/generated/utsrelease.h),)
   ko_wanted := $(patsubst /lib/modules/%/build,%,$(KDIR))
@@ -308,4 +328,5 @@ $(KMOD_OUT)/$(KMOD_NAME).ko: $(KO_KO) $(ko_copy_stale)
 
 .PHONY: ko-force
 
+endif
 endif
