@@ -9,7 +9,8 @@
 #   echo    /dev/rust_echo reads back a short write, a write larger than a
 #           page, and a read at an offset;
 #   panic   now=1 panics in init: message and location are logged, the oops
-#           kills insmod only, and the kernel still loads modules after it.
+#           kills insmod only, and the kernel still answers after it (no
+#           module is loaded after it: see the end of the snippet).
 # Prints one summary line last; exits non-zero on any failure.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -82,10 +83,15 @@ check "echo busy while open" sh -c 'exec 3<'$d'; ! rmmod echo 2>/dev/null'
 rmmod echo
 check "echo gone" test ! -e $d
 
-# Last: the oops kills insmod (status 139 or similar), not the kernel.
+# Last: the oops kills insmod (status 139 or similar), not the kernel: the
+# shell goes on, and the kernel still answers. (No module is loaded after
+# it: on 6.6 and later the dead insmod leaves its on-stack entry in
+# finit_module's idempotent list, and the next finit_module may trip over
+# it, as seen here on 6.12: a NULL dereference at 0x107 in
+# idempotent_init_module. That is true of a C module's BUG() in init too.)
 insmod panic.ko now=1
 say "survived"
-insmod hello.ko && rmmod hello
+grep -q '^panic ' /proc/modules && say "still answering"
 exit $failed
 SNIPPET
 
@@ -110,7 +116,7 @@ expected=(
     'panic: init (now=true)'
     "rust: panic at $panic_at asked to panic (now=true)"
     'vm-examples: survived'
-    'hello: init' 'hello from rust' 'hello: exit'
+    'vm-examples: still answering'
 )
 
 start=$SECONDS
