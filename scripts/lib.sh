@@ -40,3 +40,26 @@ tree_release() { ko_facts get release "$1" 2>/dev/null; }
 
 # The set a header tree should use: <major>.<minor>-<flavor>.
 expected_set() { ko_facts get set-name "$1"; }
+
+# step NAME COMMAND...: one test or check of a suite (test.sh, lint.sh). Its
+# output goes to $out/NAME.log and is shown when it fails; counts $passed
+# and $failed. The ok line carries the log's last line when NAME matches a
+# glob of the array $summaries, and ends with the step's wall time.
+# shellcheck disable=SC2154 # $out and $summaries are the caller's
+step() {
+    local name=$1 log="$out/$1.log" start=$SECONDS glob summary=
+    shift
+    mkdir -p "$(dirname "$log")"
+    if "$@" >"$log" 2>&1; then
+        passed=$((passed + 1))
+        for glob in "${summaries[@]}"; do
+            # shellcheck disable=SC2053 # $glob is a pattern
+            [[ $name == $glob ]] && summary=": $(tail -n1 "$log")"
+        done
+        echo "ok    $name$summary [$((SECONDS - start)) s]"
+    else
+        failed=$((failed + 1))
+        echo "FAIL  $name [$((SECONDS - start)) s] (log: $log)"
+        tail -60 "$log" | sed 's/^/      /'
+    fi
+}

@@ -17,20 +17,8 @@ rm -rf "$out"
 mkdir -p "$out"
 passed=0 failed=0
 
-# check NAME COMMAND...: one check; its output goes to $out/NAME.log and is
-# shown when it fails.
-check() {
-    local name=$1 log="$out/${1//\//-}.log"
-    shift
-    if "$@" >"$log" 2>&1; then
-        passed=$((passed + 1))
-        echo "ok    $name"
-    else
-        failed=$((failed + 1))
-        echo "FAIL  $name (log: $log)"
-        tail -60 "$log" | sed 's/^/      /'
-    fi
-}
+summaries=()
+check() { step "$@"; }
 
 # Host side: the rustup toolchain on PATH, as `make test`'s host tests.
 check fmt cargo fmt --all --check -- --color never

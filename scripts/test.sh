@@ -13,24 +13,9 @@ rm -rf "$out"
 mkdir -p "$out"
 passed=0 failed=0
 
-# run NAME COMMAND...: one test; its output goes to $out/NAME.log and is
-# shown when it fails. Each line ends with the test's wall time.
-run() {
-    local name=$1 log="$out/$1.log" start=$SECONDS
-    shift
-    mkdir -p "$(dirname "$log")"
-    if "$@" >"$log" 2>&1; then
-        passed=$((passed + 1))
-        case $name in
-            static/* | vm/* | selection | drift | lint | kernels | package | downstream/*) echo "ok    $name: $(tail -n1 "$log") [$((SECONDS - start)) s]" ;;
-            *) echo "ok    $name [$((SECONDS - start)) s]" ;;
-        esac
-    else
-        failed=$((failed + 1))
-        echo "FAIL  $name [$((SECONDS - start)) s] (log: $log)"
-        tail -40 "$log" | sed 's/^/      /'
-    fi
-}
+# Tests whose ok line shows their summary (see `step` in lib.sh).
+summaries=('static/*' 'vm/*' selection drift lint kernels package 'downstream/*')
+run() { step "$@"; }
 
 run check-ko-selftest tests/check-ko-selftest.sh
 run make-errors tests/make-errors.sh

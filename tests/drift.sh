@@ -240,7 +240,14 @@ if [ -n "$new61" ] || [ -n "$changed" ]; then
     # Built once, before the runs that share its binary.
     cargo build -q -p gen || bad gen "gen does not build"
     cargo run -q -p gen -- --help | grep -q -- '--diff' && has_diff=1 || has_diff=
-    gen_start installed "/lib/modules/$rel61/build"
+    # The baseline: the committed set when it was made from this very
+    # release (gen-check proves gen makes exactly it), else a fresh run.
+    set61=$(expected_set "/lib/modules/$rel61/build")
+    if [ "$(ko_facts set release "bindings/sets/$set61")" = "$rel61" ]; then
+        mkdir -p "$work/installed" && cp -r "bindings/sets/$set61" "$work/installed/" && gen_rc[installed]=0
+    else
+        gen_start installed "/lib/modules/$rel61/build"
+    fi
     [ -z "$new61" ] || gen_start bumped "$work/linux-headers-$new61"
     [ -z "$changed" ] || [ -z "$has_diff" ] || gen_start changed "$work/changed"
 fi

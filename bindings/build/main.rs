@@ -76,15 +76,7 @@ fn run() -> Result<(), String> {
 /// Without make: the set [`choose`] picks from `sets/` (or `KO_SETS_DIR`; with
 /// the feature `regen`, from what was just generated).
 fn own_choice(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<PathBuf, String> {
-    #[cfg(feature = "regen")]
-    let sets_dir = {
-        let _ = manifest;
-        regen::dir()?.join("sets")
-    };
-    #[cfg(not(feature = "regen"))]
-    let sets_dir = env::var_os("KO_SETS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("sets"));
+    let sets_dir = sets_dir(manifest)?;
     println!("cargo:rerun-if-changed={}", sets_dir.display());
     let sets = SetMeta::read_all(&sets_dir)?;
     let choice = choose(kernel, &sets).map_err(|e| {
@@ -98,6 +90,20 @@ fn own_choice(manifest: &Path, kdir: &Path, kernel: &KernelId) -> Result<PathBuf
         choice.set.name, choice.reason
     );
     Ok(choice.set.dir.clone())
+}
+
+/// Where a build without make chooses from: what REGEN=1 just generated.
+#[cfg(feature = "regen")]
+fn sets_dir(_manifest: &Path) -> Result<PathBuf, String> {
+    Ok(regen::dir()?.join("sets"))
+}
+
+/// Where a build without make chooses from: `sets/`, or `KO_SETS_DIR`.
+#[cfg(not(feature = "regen"))]
+fn sets_dir(manifest: &Path) -> Result<PathBuf, String> {
+    Ok(env::var_os("KO_SETS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("sets")))
 }
 
 fn running_kernel_dir() -> Result<PathBuf, String> {

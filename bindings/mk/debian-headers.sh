@@ -53,14 +53,14 @@ mkdir "$tmp/debs"
 chmod 755 "$tmp" "$tmp/debs"
 archive download "$tmp/debs" "${packages[@]}"
 for deb in "$tmp"/debs/*.deb; do
-    dpkg-deb -x "$deb" "$tmp/root" || die "cannot extract $(basename "$deb")"
+    dpkg-deb -x "$deb" "$tmp/tree" || die "cannot extract $(basename "$deb")"
 done
 rm -rf "$tmp/debs"
 # Debian's tree includes its -common part by absolute path: point it here.
-top=$tmp/root/usr/src/linux-headers-$release/Makefile
+top=$tmp/tree/usr/src/linux-headers-$release/Makefile
 [ -f "$top" ] || die "linux-headers-$release has no usr/src/linux-headers-$release/Makefile"
 sed -i "s|^include /usr/src/|include $dest/usr/src/|" "$top"
-touch "$tmp/root/.complete"
+touch "$tmp/tree/.complete"
 rm -rf "$dest"
-mv "$tmp/root" "$dest"
+mv "$tmp/tree" "$dest"
 echo "$kdir"
