@@ -141,11 +141,11 @@ ifneq ($(KO_ROOT),)
 # with the same command line (MAKEFLAGS: there KERNEL= finds the headers
 # installed in the root). Mounted at their own paths: the project, its
 # build and output directories, the crates (this one's parent directory)
-# and cargo's download cache (the build runs offline).
+# and cargo's download cache (the build runs offline, with this CARGO_HOME).
 ko_cargo_home := $(or $(CARGO_HOME),$(HOME)/.cargo)
 $(KMOD_OUT)/$(KMOD_NAME).ko: ko-force
 	$(call ko_say,ROOT,$(KERNEL) in $(KO_ROOT))
-	$(Q)bash $(KO_MK_DIR)/root-make.sh $(KO_ROOT) $(CURDIR) $(abspath $(KMOD_BUILD)) $(abspath $(KMOD_OUT)) \
+	$(Q)CARGO_HOME=$(ko_cargo_home) bash $(KO_MK_DIR)/root-make.sh $(KO_ROOT) $(CURDIR) $(abspath $(KMOD_BUILD)) $(abspath $(KMOD_OUT)) \
 	    $(abspath $(KO_MK_DIR)/../..) $(ko_cargo_home)/registry $(ko_cargo_home)/git $(KO_TARGET) -- \
 	    $(MAKE) --no-print-directory -C $(CURDIR) $(MAKECMDGOALS)
 .PHONY: ko-force
