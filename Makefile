@@ -3,12 +3,12 @@
 # kernel-bindings crate, for other projects too) does the work.
 
 KMOD_CRATE := hello
-KMOD_NONBUILD_GOALS := setup run test bench new help
+KMOD_NONBUILD_GOALS := setup run test bench new help gen
 
 .DEFAULT_GOAL := all
 include bindings/mk/kmod.mk
 
-.PHONY: setup run test bench new help clippy
+.PHONY: setup run test bench new help clippy gen
 # Installs what is missing (Debian packages; asks sudo when not root).
 setup:
 	@scripts/setup.sh
@@ -29,6 +29,12 @@ bench: setup
 # make new NAME=foo [DIR=../foo] (DIR defaults to ../NAME).
 new:
 	@scripts/new-module.sh '$(NAME)' '$(DIR)'
+
+# A binding set for any Debian kernel release (make kernels lists them):
+# make gen KERNEL=<release> [GEN='<gen arguments>'], in a build root of the
+# Debian release that ships it unless its headers are installed here.
+gen:
+	@scripts/gen-root.sh '$(KERNEL)' $(GEN)
 
 help:
 	@sed -n 's/^## //p' README.md 2>/dev/null || true

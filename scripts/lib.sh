@@ -29,9 +29,10 @@ supported_releases() {
 # ko-facts ARGS...: the kernel-tree crate's tool, the one source of facts
 # about a header tree and its set (kernel-tree/tool/ko-facts.rs: get FIELD
 # KDIR, set FIELD SET_DIR, choose KDIR SETS_DIR), compiled once into build/.
+ko_facts_tool() { sh "$repo/bindings/mk/ko-facts.sh" "${RUST_ROOT:-/usr}/bin/rustc" "$repo/kernel-tree" "$repo/build"; }
 ko_facts() {
     local tool
-    tool=$(sh "$repo/bindings/mk/ko-facts.sh" "${RUST_ROOT:-/usr}/bin/rustc" "$repo/kernel-tree" "$repo/build") || return
+    tool=$(ko_facts_tool) || return
     "$tool" "$@"
 }
 

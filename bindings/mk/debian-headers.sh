@@ -4,10 +4,13 @@
 # are; otherwise linux-headers-RELEASE, its -common part and linux-kbuild
 # are fetched from Debian's archive (debian-archive.sh) and extracted into
 # CACHE/headers/RELEASE, nothing installed. That tree runs its Kbuild with
-# this machine's compiler and libc, so this is for kernels of this machine's
-# Debian release; for another release's kernel it prints `root ROOT KDIR`: a
-# build root of that release (debian-root.sh) with the headers installed in
-# it, where the build is to run (root-make.sh).
+# this machine's libc, so this is for kernels of this machine's Debian
+# release, and of older ones: their compiler (gcc-N, which Kbuild calls by
+# name) is extracted from their release into the same tree's usr/bin, which
+# kmod.mk puts on PATH (an older release's binaries run on a newer libc).
+# For a newer release's kernel it prints `root ROOT KDIR`: a build root of
+# that release (debian-root.sh) with the headers installed in it, where the
+# build is to run (root-make.sh).
 #
 # usage: debian-headers.sh CACHE RELEASE   (KO_FACTS: see debian-archive.sh)
 set -euo pipefail
@@ -31,7 +34,10 @@ archive() { bash "$here/debian-archive.sh" "$cache" "$@"; }
 suite=$(archive suite "$release" 2>&1) || die "${suite#debian-archive: }"
 codename=${suite%%-*}
 host=$(. /etc/os-release && echo "${VERSION_CODENAME:-unknown}")
-if [ "$codename" != "$host" ]; then
+# Debian releases oldest first, as debian-suites.txt lists them.
+order=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/debian-suites.txt" | awk '{ sub(/-.*/, "", $1); if (!seen[$1]++) print $1 }')
+older=$(awk -v c="$codename" -v h="$host" '$1 == c { print "yes"; exit } $1 == h { print "no"; exit }' <<<"$order")
+if [ "$codename" != "$host" ] && [ "$older" != yes ]; then
     # Its Kbuild needs that release's compiler and libc: a build root of it,
     # with the headers installed there ("root ROOT KDIR").
     root=$(bash "$here/debian-root.sh" "$cache" "$codename" "linux-headers-$release" 2>&1) ||
@@ -42,10 +48,23 @@ fi
 
 # linux-headers-RELEASE, and what it takes from its -common and kbuild
 # packages (the compiler package is this machine's gcc).
+# An older release's kernel: also its compiler, gcc-N (named by the
+# headers' linux-compiler-gcc-N-ARCH) with its own parts (cpp-N, ...).
 packages=("linux-headers-$release")
+compiler=
 for dep in $(archive depends "linux-headers-$release"); do
-    case $dep in linux-headers-* | linux-kbuild-*) packages+=("$dep") ;; esac
+    case $dep in
+        linux-headers-* | linux-kbuild-*) packages+=("$dep") ;;
+        linux-compiler-gcc-*) compiler=$(sed -n 's/^linux-compiler-\(gcc-[0-9]*\)-.*/\1/p' <<<"$dep") ;;
+    esac
 done
+if [ "$codename" != "$host" ]; then
+    [ -n "$compiler" ] || die "linux-headers-$release names no compiler package"
+    packages+=("$compiler")
+    for dep in $(archive depends "$compiler"); do
+        case $dep in *-"${compiler#gcc-}" | *-"${compiler#gcc-}"-*) packages+=("$dep") ;; esac
+    done
+fi
 tmp=$(mktemp -d "$cache/headers/.$release.XXXXXX" 2>/dev/null) ||
     { mkdir -p "$cache/headers" && tmp=$(mktemp -d "$cache/headers/.$release.XXXXXX"); }
 trap 'rm -rf "$tmp"' EXIT

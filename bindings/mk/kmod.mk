@@ -160,6 +160,12 @@ ifeq ($(wildcard $(KDIR)/include/generated/utsrelease.h),)
   endif
 endif
 
+# A tree debian-headers.sh extracted for an older Debian release carries
+# that release's compiler (the gcc-N its Kbuild calls) in its usr/bin.
+ifneq ($(wildcard $(KDIR)/../../../.complete),)
+  export PATH := $(abspath $(KDIR)/../../bin):$(PATH)
+endif
+
 # What the kernel is and which binding set serves it, from the one place
 # that knows (the kernel-tree crate, whose ko-facts tool writes them as make
 # variables: KO_RELEASE, KO_SERIES, KO_FLAVOR, KO_AT_LEAST, KO_SET,

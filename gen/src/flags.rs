@@ -12,6 +12,10 @@ use crate::generate::GENERATED;
 /// Placeholders used in the recorded flags instead of machine paths.
 pub const SRCTREE: &str = "$(srctree)";
 pub const OBJTREE: &str = "$(objtree)";
+/// The compiler's own header directory (`stddef.h`, `stdarg.h`): older
+/// kernels (5.10) pass gcc's (`-isystem $(gcc -print-file-name=include)`)
+/// after `-nostdinc`; libclang is given its own builtin headers instead.
+pub const CC_INCLUDE: &str = "$(cc-include)";
 
 #[derive(Debug, Clone)]
 pub struct Flags {
@@ -51,13 +55,19 @@ impl Flags {
         out
     }
 
-    /// The kept flags with real paths, for libclang.
-    pub fn clang_args(&self) -> Vec<String> {
+    /// The kept flags with real paths, for libclang (`cc_include`: its
+    /// builtin headers, see [`CC_INCLUDE`]).
+    pub fn clang_args(&self, cc_include: &Path) -> Vec<String> {
         let obj = self.objtree.to_string_lossy();
         let src = self.srctree.to_string_lossy();
+        let cc = cc_include.to_string_lossy();
         self.portable
             .iter()
-            .map(|a| a.replace(OBJTREE, &obj).replace(SRCTREE, &src))
+            .map(|a| {
+                a.replace(OBJTREE, &obj)
+                    .replace(SRCTREE, &src)
+                    .replace(CC_INCLUDE, &cc)
+            })
             .collect()
     }
 }
@@ -261,6 +271,9 @@ impl PathMap<'_> {
                 });
             }
         }
+        if is_compiler_include(&path) {
+            return Ok(CC_INCLUDE.to_string());
+        }
         bail!(
             "Kbuild flags use a path outside the kernel tree ({value}); gen cannot record it portably"
         )
@@ -293,4 +306,11 @@ mod tests {
             recorded_command("savedcmd_/x/t.o := gcc -O2 -c -o /x/t.o /x/t.c ; objtool\n").unwrap();
         assert_eq!(cmd, ["gcc", "-O2", "-c", "-o", "/x/t.o", "/x/t.c"]);
     }
+}
+
+/// gcc's own header directory, `.../lib/gcc/<triple>/<version>/include`.
+fn is_compiler_include(path: &Path) -> bool {
+    let parts: Vec<_> = path.components().rev().take(5).collect();
+    matches!(parts.as_slice(), [inc, _, _, gcc, _]
+        if inc.as_os_str() == "include" && gcc.as_os_str() == "gcc")
 }

@@ -63,7 +63,7 @@ pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFile
     // -w: the kernel's headers are not written for clang's warnings, and
     // bindgen would print every one of them.
     let mut args = vec![target.to_string(), "-w".to_string()];
-    args.extend(flags.clang_args());
+    args.extend(flags.clang_args(&run_bindgen::builtin_include()?));
     args.push(format!("-I{}", shim_dir.display()));
     let bindgen = |skip: &BTreeSet<String>| {
         let work = TempDir::new("gen-bindgen-")?;

@@ -17,6 +17,7 @@ pub mod tempdir;
 pub mod tree;
 pub mod write;
 
+mod bisect;
 mod clang_walk;
 mod flags;
 mod kbuild;

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use anyhow::{bail, Result};
 
+use crate::bisect;
 use crate::kbuild;
 use crate::run_bindgen::WRAPPER_SUFFIX;
 use crate::shim::Shim;
@@ -46,6 +47,9 @@ pub fn rejected_wrappers(tree: &Tree, shim: &Shim, wrappers: &str) -> Result<BTr
             let file = (WRAPPERS_FILE.to_string(), text.clone());
             let (asm, messages) = kbuild::assembler_messages(tree, &shim_dir, &file)?;
             bad = assembler_culprits(&asm, &messages);
+        }
+        if bad.is_empty() && !ok && !log.contains("error:") && !log.contains("warning:") {
+            bad = bisect::culprits(tree, &shim_dir, &text)?;
         }
         if bad.is_empty() {
             let unclean = log.contains("warning:") || log.contains("error:");
@@ -101,7 +105,7 @@ fn complained_about(log: &str, wrappers: &str) -> BTreeSet<String> {
             bad.extend(alternative_users(log, offset));
         }
         if let Some(name) = l
-            .split(['‘', '\''])
+            .split(['‘', '’', '\''])
             .nth(1)
             .and_then(|n| n.strip_suffix(WRAPPER_SUFFIX))
             .filter(|_| l.contains("In function"))
@@ -245,6 +249,10 @@ mod tests {
         let log = "In function 'c',\n    inlined from 'b__extern' at wrappers.c:4:1:\nx.h:1:1: error: bad\nwrappers.c:2:5: warning: w\n";
         let bad = complained_about(log, wrappers);
         assert_eq!(bad.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+        // gcc-10 quotes with U+2018/U+2019 even under LC_ALL=C.
+        let log = "x.h: In function \u{2018}c__extern\u{2019}:\nx.h:1:1: error: bad\n";
+        let bad = complained_about(log, wrappers);
+        assert_eq!(bad.into_iter().collect::<Vec<_>>(), ["c"]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Context, Result};
@@ -69,6 +69,34 @@ pub fn load_libclang() -> Result<()> {
     clang_sys::load().map_err(|e| {
         anyhow!("libclang not found ({e}); install it: sudo apt-get install libclang-dev")
     })
+}
+
+/// libclang's builtin headers (`stddef.h`, `stdarg.h`, ...), which it leaves
+/// out under `-nostdinc` (given for gcc's own, see `flags::CC_INCLUDE`):
+/// `clang/<version>/include` beside the loaded library, or in Debian's
+/// `/usr/lib/llvm-<major>/lib` (libclang itself is in `/usr/lib/<triple>`).
+pub fn builtin_include() -> Result<PathBuf> {
+    load_libclang()?;
+    let library = clang_sys::get_library().context("libclang is not loaded")?;
+    let path = library.path();
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut lib_dirs = vec![path.parent().unwrap_or(Path::new("/")).to_path_buf()];
+    let version = bindgen::clang_version();
+    if let Some((major, _)) = version.parsed {
+        lib_dirs.push(PathBuf::from(format!("/usr/lib/llvm-{major}/lib")));
+    }
+    lib_dirs
+        .iter()
+        .flat_map(|dir| fs::read_dir(dir.join("clang")).into_iter().flatten().flatten())
+        .map(|e| e.path().join("include"))
+        .filter(|dir| dir.join("stddef.h").is_file())
+        .max()
+        .with_context(|| {
+            format!(
+                "libclang's builtin headers (clang/<version>/include/stddef.h) are not under {}: sudo apt-get install libclang-dev",
+                lib_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" or ")
+            )
+        })
 }
 
 pub fn clang_version() -> String {

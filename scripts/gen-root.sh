@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make gen KERNEL=<release> [GEN='...']`: gen for a Debian kernel of any
+# Debian release. A kernel of this machine's release whose headers are
+# installed is generated from here (`cargo run -p gen`); any other runs gen
+# inside a build root of the Debian release that ships it (the same roots
+# as `make KERNEL=`: bindings/mk/debian-root.sh), with its headers and
+# libclang installed there, so its Kbuild runs with its own compiler. The
+# sets are written into this checkout (mounted in the root).
+#
+# usage: gen-root.sh RELEASE [GEN-ARGS...]   (default GEN-ARGS: RELEASE)
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+release=${1:?usage: make gen KERNEL=<release> (see make kernels)}
+shift
+[ $# -gt 0 ] || set -- "$release"
+mk=$repo/bindings/mk
+cache=${KO_CACHE:-${RUST_KO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-ko}}
+die() { echo "make gen KERNEL=$release: $*" >&2; exit 1; }
+
+if [ -f "/lib/modules/$release/build/include/generated/utsrelease.h" ]; then
+    exec cargo run --quiet --manifest-path "$repo/Cargo.toml" -p gen -- "$@"
+fi
+# Fetched headers (debian-headers.sh): of this machine's Debian release,
+# or of an older one with its compiler in the tree's usr/bin; or, for a
+# newer release, `root ROOT KDIR`.
+kdir=$(KO_FACTS=$(ko_facts_tool) bash "$mk/debian-headers.sh" "$cache" "$release" 2>&1) ||
+    die "${kdir#make KERNEL=$release: }"
+if [ "${kdir%% *}" != root ]; then
+    PATH=$kdir/../../bin:$PATH exec cargo run --quiet --manifest-path "$repo/Cargo.toml" -p gen -- \
+        "$@" --search "$(dirname "$kdir")"
+fi
+read -r _ root _ <<<"$kdir"
+# gen loads libclang at run time; bindgen's clang is the root's.
+root=$(bash "$mk/debian-root.sh" "$cache" "$(basename "$root")" "linux-headers-$release" libclang-dev 2>&1) ||
+    die "${root#debian-root: }"
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+# The root's own cargo and rustc (Debian's), a target directory of the
+# root's own (its rustc differs from this machine's), offline.
+bash "$mk/root-make.sh" "$root" "$repo" "$cargo_home/registry" "$cargo_home/git" -- \
+    env CARGO_HOME="$cargo_home" CARGO_TARGET_DIR=/var/lib/rust-ko/gen-target \
+    cargo run --quiet --offline --manifest-path "$repo/Cargo.toml" -p gen -- "$@"
