@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tests/vm-examples.sh RELEASE OUTDIR
-# Builds the example modules (hello, params, echo, panic) for the installed
-# kernel RELEASE into OUTDIR, boots that kernel once in QEMU with all four,
+# Builds the example modules (hello, params, echo, panic) for the Debian
+# kernel RELEASE (installed: KDIR; else `make KERNEL=`) into OUTDIR, boots that kernel once in QEMU with all four,
 # runs every scenario, and checks the kernel log:
 #   hello   loads and unloads with its three lines;
 #   params  who=kernel times=3 greets three times, sysfs shows the values and
@@ -20,14 +20,15 @@ me=${0##*/}
 [ $# -eq 2 ] || { echo "usage: $me RELEASE OUTDIR" >&2; exit 2; }
 rel=$1
 out=$(mkdir -p "$2" && cd "$2" && pwd) || exit 2
-kdir=/lib/modules/$rel/build
+kernel=(KDIR="/lib/modules/$rel/build")
+[ -d "/lib/modules/$rel/build" ] || kernel=(KERNEL="$rel")
 
 fail() { echo "$me: $rel: FAIL: $*"; exit 1; }
 
 # Build: one cargo target directory for all four (the kernel crate is
 # compiled once).
 for crate in hello params echo panic; do
-    if ! make --no-print-directory -C "$repo" KDIR="$kdir" KMOD_CRATE="$crate" \
+    if ! make --no-print-directory -C "$repo" "${kernel[@]}" KMOD_CRATE="$crate" \
         KMOD_BUILD="$out/build" KMOD_OUT="$out" >"$out/build-$crate.log" 2>&1; then
         cat "$out/build-$crate.log"
         fail "building $crate"

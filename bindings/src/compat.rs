@@ -38,3 +38,10 @@ pub unsafe fn class_create(name: *const c_char) -> *mut super::class {
     // guarantees `name`; KEY lives forever.
     unsafe { super::__class_create(super::this_module(), name, KEY.0.get()) }
 }
+
+/// The kernel's printk: a function named `_printk` since 5.15, where
+/// `printk` became a macro around it; `printk` itself before.
+#[cfg(kernel_at_least = "5.15")]
+pub use super::_printk as printk;
+#[cfg(not(kernel_at_least = "5.15"))]
+pub use super::printk;

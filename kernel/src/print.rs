@@ -138,7 +138,7 @@ mod kernel {
         };
         // SAFETY: both are valid NUL-terminated strings for the duration
         // of the call; the format consumes exactly one `%s` argument.
-        unsafe { bindings::_printk(format.as_ptr(), message.as_ptr()) };
+        unsafe { bindings::compat::printk(format.as_ptr(), message.as_ptr()) };
     }
 
     /// Prints a literal that is its own printk format: the level prefix
@@ -147,7 +147,7 @@ mod kernel {
     pub fn print_format(format: &CStr) {
         // SAFETY: `format` is a valid NUL-terminated string without `%`,
         // so printk reads no arguments.
-        unsafe { bindings::_printk(format.as_ptr()) };
+        unsafe { bindings::compat::printk(format.as_ptr()) };
     }
 
     /// Prints one piece of a message (`%.*s`: no NUL needed).
@@ -157,7 +157,7 @@ mod kernel {
         let len = piece.len() as c_int;
         // SAFETY: `format` is NUL-terminated and consumes an int and a
         // pointer to at least that many readable bytes, which `piece` is.
-        unsafe { bindings::_printk(format.as_ptr().cast(), len, piece.as_ptr()) };
+        unsafe { bindings::compat::printk(format.as_ptr().cast(), len, piece.as_ptr()) };
     }
 
     /// Formats and prints a message (see the module docs).
