@@ -36,12 +36,13 @@ chmod 755 "$tmp"
 not_found="Unable to locate package|Can't select candidate|Can't find a source"
 
 # Debian ships the image as linux-image-R (signed) and/or linux-image-R-unsigned;
-# either holds boot/vmlinuz-R. They come from Debian's archive as the build's
+# either holds boot/vmlinuz-R; from 7.x it is in linux-binary-R, at
+# usr/lib/modules/R/vmlinuz (linux-image-R only depends on it). They come from Debian's archive as the build's
 # `make KERNEL=` sees it (every suite of bindings/mk/debian-suites.txt, an apt
 # configuration of its own: any Debian kernel, not only the host's suites).
 # Sets pkg; the messages are in $tmp/apt.log.
 fetch() {
-    for pkg in "linux-image-$release" "linux-image-$release-unsigned"; do
+    for pkg in "linux-binary-$release" "linux-image-$release" "linux-image-$release-unsigned"; do
         bash "$here/../bindings/mk/debian-archive.sh" "$cache_root" download "$tmp" "$pkg" 2>"$tmp/apt.log" && return 0
         # Fall back to -unsigned only if this name is unknown, not on network errors.
         grep -qE "$not_found" "$tmp/apt.log" || return 1
@@ -56,13 +57,15 @@ deb=$(find "$tmp" -maxdepth 1 -name '*.deb' -print -quit)
 
 # Same result as `dpkg -x`, but only the one file we need is written to disk
 # (the package also holds several hundred MB of modules).
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./boot/vmlinuz-$release" \
-    || die "$pkg does not contain boot/vmlinuz-$release"
+inside=./boot/vmlinuz-$release
+[ "$pkg" != "linux-binary-$release" ] || inside=./usr/lib/modules/$release/vmlinuz
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "$inside" \
+    || die "$pkg does not contain ${inside#./}"
 
 # Atomic publish: a concurrent or interrupted run never sees a partial image.
 mkdir -p "$cache"
 part=$(mktemp "$cache/.vmlinuz.XXXXXX")
-cp "$tmp/boot/vmlinuz-$release" "$part"
+cp "$tmp/$inside" "$part"
 chmod 644 "$part"
 mv -f "$part" "$image"
 echo "$image"

@@ -35,7 +35,11 @@ if [ ! -f "$root/.complete" ]; then
         case $suite in "$codename" | "$codename"-*) sources+=("deb $mirror/$archive $suite main") ;; esac
     done < <(list debian-suites.txt)
     # shellcheck disable=SC2086 # one word per package
+    # Check-Valid-Until: a mirror that lags Debian (a snapshot, a frozen
+    # mirror) serves sid's Release past its one-week validity; signatures
+    # are still checked.
     mmdebstrap --variant=apt --mode=root --include="$(echo $packages | tr ' ' ,)" \
+        --aptopt='Acquire::Check-Valid-Until "false"' \
         "$codename" "$tmp" "${sources[@]}" >"$cache/roots/$codename.log" 2>&1 ||
         die "mmdebstrap of Debian $codename failed: $(grep -m1 -E '^E:' "$cache/roots/$codename.log" || tail -n1 "$cache/roots/$codename.log") (log: $cache/roots/$codename.log)"
     touch "$tmp/.complete"
