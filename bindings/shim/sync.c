@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* sync.c - shims for mutex and spinlock macros; see shim.h for the naming scheme. */
+#include <linux/version.h>
 #include "shim.h"
 
 void rust_shim_mutex_init(struct mutex *lock)
@@ -44,9 +45,13 @@ void rust_shim_spin_lock_init_with_key(spinlock_t *lock, const char *name,
 				       struct lock_class_key *key)
 {
 	/* What spin_lock_init() expands to, with the caller's key. */
-#if defined(CONFIG_PREEMPT_RT)
+#if defined(CONFIG_PREEMPT_RT) && LINUX_VERSION_CODE >= KERNEL_VERSION(5, 15, 0)
 	rt_mutex_base_init(&lock->lock);
 	__rt_spin_lock_init(lock, name, key, false);
+#elif defined(CONFIG_PREEMPT_RT)
+	/* 5.10's RT patch set: an rt_mutex inside, no "percpu" argument. */
+	rt_mutex_init(&lock->lock);
+	__rt_spin_lock_init(lock, name, key);
 #elif defined(CONFIG_DEBUG_SPINLOCK)
 	__raw_spin_lock_init(spinlock_check(lock), name, key, LD_WAIT_CONFIG);
 #else

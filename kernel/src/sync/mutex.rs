@@ -36,7 +36,7 @@ unsafe impl Backend for MutexBackend {
     unsafe fn unlock(state: *mut bindings::mutex) {
         // SAFETY: `state` is initialised and locked by the current task
         // (the caller's contract): mutex_unlock releases the owner's lock.
-        unsafe { bindings::mutex_unlock(state) }
+        unsafe { bindings::compat::mutex_unlock(state) }
     }
 }
 
@@ -49,7 +49,7 @@ impl<T: ?Sized> Lock<T, MutexBackend> {
     /// Locks unless the lock is taken; never sleeps.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         // SAFETY: initialised by `new_pinned` and pinned.
-        let locked = unsafe { bindings::mutex_trylock(self.state.get().cast()) };
+        let locked = unsafe { bindings::compat::mutex_trylock(self.state.get().cast()) };
         (locked != 0).then(|| Guard {
             lock: self,
             _not_send: core::marker::PhantomData,

@@ -32,13 +32,13 @@ unsafe impl Backend for SpinLockBackend {
     unsafe fn lock(state: *mut bindings::spinlock_t) {
         // SAFETY: `state` was initialised by `init` and has not moved
         // since (the caller's contract), as spin_lock requires.
-        unsafe { bindings::spin_lock(state) }
+        unsafe { bindings::compat::spin_lock(state) }
     }
 
     unsafe fn unlock(state: *mut bindings::spinlock_t) {
         // SAFETY: `state` is initialised and locked by the current task
         // (the caller's contract): spin_unlock releases the owner's lock.
-        unsafe { bindings::spin_unlock(state) }
+        unsafe { bindings::compat::spin_unlock(state) }
     }
 }
 
