@@ -168,11 +168,16 @@ const DROP_DEFINES: &[&str] = &["KBUILD_BASENAME", "KBUILD_MODNAME", "__KBUILD_M
 
 pub fn translate(words: &[String], objtree: &Path, probe_dir: &Path) -> Result<Flags> {
     let compiler = words[0].clone();
+    // Since 6.13 the prefix map of an external module names its own
+    // directory (`$(srcroot)`); Debian's objtree Makefile includes the
+    // source tree's.
     let srctree = words
         .iter()
         .find_map(|w| w.strip_prefix("-fmacro-prefix-map=")?.strip_suffix("/="))
         .map(PathBuf::from)
         .and_then(|p| p.canonicalize().ok())
+        .filter(|p| !p.starts_with(probe_dir))
+        .or_else(|| included_source_tree(objtree))
         .unwrap_or_else(|| objtree.to_path_buf());
     let paths = PathMap {
         objtree,
@@ -306,6 +311,14 @@ mod tests {
             recorded_command("savedcmd_/x/t.o := gcc -O2 -c -o /x/t.o /x/t.c ; objtool\n").unwrap();
         assert_eq!(cmd, ["gcc", "-O2", "-c", "-o", "/x/t.o", "/x/t.c"]);
     }
+}
+
+/// The tree Debian's objtree Makefile includes (`include <srctree>/Makefile`).
+fn included_source_tree(objtree: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(objtree.join("Makefile")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("include ")?.trim().strip_suffix("/Makefile"))
+        .and_then(|p| PathBuf::from(p).canonicalize().ok())
 }
 
 /// gcc's own header directory, `.../lib/gcc/<triple>/<version>/include`.
