@@ -55,7 +55,7 @@ all: $(KMOD_OUT)/$(KMOD_NAME).ko
 # (per toolchain and flag set), cargo's target directories (per checkout,
 # kernel and flag set: the bindings crate, a 3 MB generated file, and the
 # build script's host crates compile once, like core), generated sets, full
-# copies of sets stored as deltas (sets/<name>-<fingerprint>).
+# copies of sets stored as deltas (sets/<fingerprint>/<name>).
 KO_CACHE ?= $(or $(RUST_KO_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-ko)
 ko_checkout := $(shell echo '$(abspath $(KMOD_MANIFEST))' | sha256sum | cut -c1-8)
 

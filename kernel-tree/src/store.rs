@@ -195,7 +195,8 @@ pub fn inputs(set_dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// A directory with the set's full files: `set_dir` itself when it is
-/// stored whole, else `<cache>/sets/<name>-<fingerprint of its inputs>`,
+/// stored whole, else `<cache>/sets/<fingerprint of its inputs>/<name>`
+/// (named like the set: build messages name sets by directory),
 /// materialized there first unless an earlier run did. A changed set or
 /// base gets a new directory, so a directory found there is always right.
 pub fn materialized(set_dir: &Path, cache: &Path) -> Result<PathBuf, String> {
@@ -214,7 +215,8 @@ pub fn materialized(set_dir: &Path, cache: &Path) -> Result<PathBuf, String> {
     let key = super::fnv1a64(bytes);
     let dest = cache
         .join("sets")
-        .join(format!("{}-{key:016x}", set_name(set_dir)));
+        .join(format!("{key:016x}"))
+        .join(set_name(set_dir));
     if !dest.join(META_TOML).is_file() {
         materialize(set_dir, &dest)?;
     }
@@ -517,12 +519,14 @@ mod tests {
         assert_eq!(materialized(&base, &cache).unwrap(), base);
         let dir = materialized(&rt, &cache).unwrap();
         assert!(dir.starts_with(cache.join("sets")));
+        assert!(dir.ends_with("1.2-rt-fake"));
         assert_eq!(fs::read_to_string(dir.join("bindings.rs")).unwrap(), RT_RS);
         assert_eq!(fs::read_to_string(dir.join(META_TOML)).unwrap(), META);
         assert!(is_whole(&dir).unwrap());
         // Reused; nothing temporary left beside it.
         assert_eq!(materialized(&rt, &cache).unwrap(), dir);
-        assert_eq!(fs::read_dir(cache.join("sets")).unwrap().count(), 1);
+        let parent = dir.parent().unwrap();
+        assert_eq!(fs::read_dir(parent).unwrap().count(), 1);
         // A change to the set gets a new directory.
         fs::write(rt.join("clang-args.txt"), "-w -O2\n").unwrap();
         let again = materialized(&rt, &cache).unwrap();
