@@ -86,7 +86,8 @@ impl Selection<'_> {
                 }),
             }
         }
-        if targets.is_empty() {
+        // (Sets that cannot be read are failures already.)
+        if targets.is_empty() && unreadable.is_empty() {
             bail!("no committed set could be checked: none has its headers installed");
         }
         Ok(targets)

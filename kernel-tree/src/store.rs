@@ -209,7 +209,9 @@ pub fn materialized(set_dir: &Path, cache: &Path) -> Result<PathBuf, String> {
         // keeps the key.
         let label: Vec<_> = path.iter().rev().take(2).collect();
         bytes.extend(format!("{label:?}\0").bytes());
-        bytes.extend(read(&path)?.bytes());
+        // A missing input (say, the base): the reader's error names the fix.
+        let text = read(&path).map_err(|e| read_set(set_dir).err().unwrap_or(e))?;
+        bytes.extend(text.bytes());
         bytes.push(0);
     }
     let key = super::fnv1a64(bytes);
@@ -531,10 +533,16 @@ mod tests {
         fs::write(rt.join("clang-args.txt"), "-w -O2\n").unwrap();
         let again = materialized(&rt, &cache).unwrap();
         assert_ne!(again, dir);
-        // A changed base fails instead of reusing an old copy.
+        // A changed or missing base fails instead of reusing an old copy.
         fs::write(base.join("bindings.rs"), "x\n").unwrap();
         assert!(materialized(&rt, &cache)
             .unwrap_err()
             .contains("has changed since"));
+        fs::remove_dir_all(&base).unwrap();
+        let err = materialized(&rt, &cache).unwrap_err();
+        assert!(
+            err.contains("a delta of 1.2-fake, which has no bindings.rs"),
+            "{err}"
+        );
     }
 }
