@@ -8,6 +8,10 @@
 //!                                  config, set-name: one value
 //!   ko-facts set FIELD SET_DIR     release, version, arch, flavor, config of
 //!                                  the kernel a set was made from
+//!   ko-facts materialized SET_DIR CACHE
+//!                                  a directory with the set's full files:
+//!                                  SET_DIR, or (stored as deltas) its copy
+//!                                  in CACHE/sets
 //!   ko-facts releases              for each release on stdin (no tree needed):
 //!                                  `<release> <series> <flavor> <set name>`
 //!   ko-facts choose KDIR SETS_DIR  `<set>: <why>`, or exit 1 with the reason
@@ -38,6 +42,8 @@ fn main() -> ExitCode {
     let result = match words.as_slice() {
         ["get", field, kdir] => get(field, Path::new(kdir)),
         ["set", field, dir] => SetMeta::read(Path::new(dir)).and_then(|s| field_of(&s.kernel, field)),
+        ["materialized", dir, cache] => store::materialized(Path::new(dir), Path::new(cache))
+            .map(|d| format!("{}\n", d.display())),
         ["releases"] => Ok(releases(std::io::stdin().lines().map_while(Result::ok))),
         ["choose", kdir, sets] => chosen(Path::new(kdir), Path::new(sets)),
         ["make", kdir, "--regen"] => Ok(make(Path::new(kdir), None)),
@@ -45,7 +51,7 @@ fn main() -> ExitCode {
             Path::new(kdir),
             Some(SetsArgs { sets: Path::new(sets), shim: Path::new(shim), cache: Path::new(cache) }),
         )),
-        _ => Err("usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | releases | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR CACHE | --regen)".into()),
+        _ => Err("usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | materialized SET_DIR CACHE | releases | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR CACHE | --regen)".into()),
     };
     match result {
         Ok(text) => {
