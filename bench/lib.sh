@@ -160,7 +160,8 @@ render_table() {
 
     local set dir name bytes lines wrapped t
     for dir in "$repo"/bindings/sets/*/; do
-        [ -f "$dir/bindings.rs" ] || continue
+        # Full files: a set stored as deltas is read through its copy.
+        dir=$(ko_facts materialized "$dir" "$repo/build") && [ -f "$dir/bindings.rs" ] || continue
         name=$(basename "$dir")
         bytes=$(stat -c %s "$dir/bindings.rs")
         lines=$(wc -l <"$dir/bindings.rs")

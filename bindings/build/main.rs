@@ -15,8 +15,9 @@
 //!   passes the directory it named `KO_SET_DIR` after), and
 //!   `KO_KERNEL_INCLUDE`, extra headers.
 //!
-//! Back to the crate it says `KO_BINDINGS_RS` (the set's `bindings.rs`, which
-//! `src/lib.rs` includes); on failure it prints one line starting with
+//! Back to the crate it says `KO_BINDINGS_RS` (the set's full `bindings.rs`,
+//! which `src/lib.rs` includes: read through kernel-tree's `store`, as sets
+//! may store it as a delta of another set's); on failure it prints one line starting with
 //! `kernel-bindings: error:`, which make shows instead of cargo's report.
 
 use std::env;
@@ -25,7 +26,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kernel_tree::sets::{choose, SetMeta};
-use kernel_tree::KernelId;
+use kernel_tree::{store, KernelId};
+
+const BINDINGS_RS: &str = "bindings.rs";
 
 #[cfg(feature = "regen")]
 mod regen;
@@ -61,16 +64,33 @@ fn run() -> Result<(), String> {
         Some(dir) => PathBuf::from(dir),
         None => own_choice(&manifest, &kdir, &kernel)?,
     };
-    let bindings = set_dir.join("bindings.rs");
-    if !bindings.is_file() {
-        return Err(format!(
-            "binding set {} has no bindings.rs",
-            set_dir.display()
-        ));
+    for file in store::inputs(&set_dir)? {
+        println!("cargo:rerun-if-changed={}", file.display());
     }
-    println!("cargo:rerun-if-changed={}", bindings.display());
+    let bindings = bindings_rs(&set_dir)?;
     println!("cargo:rustc-env=KO_BINDINGS_RS={}", bindings.display());
     Ok(())
+}
+
+/// The set's full `bindings.rs`: the stored file itself, or, for a set
+/// stored as a delta of another (a plain cargo build choosing a committed
+/// set; make hands over a materialized copy), the file the delta gives,
+/// written to `OUT_DIR` (only when it differs, so its time says when it
+/// changed).
+fn bindings_rs(set_dir: &Path) -> Result<PathBuf, String> {
+    if let Some(path) = store::stored_whole(set_dir, BINDINGS_RS) {
+        return Ok(path);
+    }
+    let text = store::read_set_file(set_dir, BINDINGS_RS)?;
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
+    let path = out_dir.join(BINDINGS_RS);
+    if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+        let tmp = out_dir.join(format!("{BINDINGS_RS}.tmp"));
+        fs::write(&tmp, &text)
+            .and_then(|()| fs::rename(&tmp, &path))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(path)
 }
 
 /// Without make: the set [`choose`] picks from `sets/` (or `KO_SETS_DIR`; with

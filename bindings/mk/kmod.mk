@@ -54,7 +54,8 @@ all: $(KMOD_OUT)/$(KMOD_NAME).ko
 # Everything compiled once and shared by builds lives under KO_CACHE: core
 # (per toolchain and flag set), cargo's target directories (per checkout,
 # kernel and flag set: the bindings crate, a 3 MB generated file, and the
-# build script's host crates compile once, like core), generated sets.
+# build script's host crates compile once, like core), generated sets, full
+# copies of sets stored as deltas (sets/<fingerprint>/<name>).
 KO_CACHE ?= $(or $(RUST_KO_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/rust-ko)
 ko_checkout := $(shell echo '$(abspath $(KMOD_MANIFEST))' | sha256sum | cut -c1-8)
 
@@ -178,7 +179,9 @@ endif
 ifeq ($(wildcard $(KO_TREE_CRATE)/tool/ko-facts.rs),)
   $(error cannot find the kernel-tree crate beside kernel-bindings ($(KO_TREE_CRATE)): depend on both from the same checkout or vendor directory)
 endif
-ko_facts_args := $(abspath $(KDIR)) $(if $(filter 1,$(REGEN)),--regen,$(KO_SETS) $(KO_SHIM))
+# A set stored as deltas of another (see sets/README.md) is materialized
+# under KO_CACHE: KO_SET_DIR always holds full files.
+ko_facts_args := $(abspath $(KDIR)) $(if $(filter 1,$(REGEN)),--regen,$(KO_SETS) $(KO_SHIM) $(abspath $(KO_CACHE)))
 ko_facts := $(KO_CACHE)/facts/$(shell echo '$(ko_facts_args)' | sha256sum | cut -c1-16).mk
 ko_facts_failed := $(shell bash $(KO_MK_DIR)/facts.sh $(ko_facts) $(KO_RUSTC) $(KO_TREE_CRATE) $(KO_CACHE) \
     $(ko_facts_args) >&2 || echo failed)

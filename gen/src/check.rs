@@ -18,7 +18,7 @@ use kernel_gen::setdiff::{differing_files, read_set, Files, SetDiff};
 use kernel_gen::shim::Shim;
 use kernel_gen::tree::{Tree, SUPPORTED_ARCH};
 use kernel_gen::write::Staging;
-use kernel_gen::{committed_sets, meta};
+use kernel_gen::{committed_sets, meta, store};
 
 /// What the command line selected: which sets, from which trees.
 pub struct Selection<'a> {
@@ -40,9 +40,8 @@ struct Target<'a> {
 }
 
 impl Selection<'_> {
-    /// The selected sets whose headers are installed; prints the others
-    /// as skipped.
-    fn targets(&self) -> Result<Vec<Target<'_>>> {
+    /// The names of the selected committed sets.
+    fn selected(&self) -> Result<Vec<String>> {
         let all = committed_sets(self.sets_dir)?;
         let selected: Vec<&String> = all
             .iter()
@@ -64,11 +63,20 @@ impl Selection<'_> {
                 self.sets_dir.display()
             );
         }
+        Ok(selected.into_iter().cloned().collect())
+    }
+
+    /// The selected sets whose headers are installed, but for `unreadable`
+    /// ones; prints the others as skipped.
+    fn targets(&self, unreadable: &[String]) -> Result<Vec<Target<'_>>> {
         let mut targets = Vec::new();
-        for name in selected {
-            let dir = self.sets_dir.join(name);
+        for name in self.selected()? {
+            if unreadable.contains(&name) {
+                continue;
+            }
+            let dir = self.sets_dir.join(&name);
             let recorded = meta::read_value(&dir, "release").unwrap_or_default();
-            match newest_installed(self.trees, name) {
+            match newest_installed(self.trees, &name) {
                 None => println!("skipped {name}: headers not installed (made from {recorded})"),
                 Some(tree) => targets.push(Target {
                     name: name.clone(),
@@ -78,7 +86,8 @@ impl Selection<'_> {
                 }),
             }
         }
-        if targets.is_empty() {
+        // (Sets that cannot be read are failures already.)
+        if targets.is_empty() && unreadable.is_empty() {
             bail!("no committed set could be checked: none has its headers installed");
         }
         Ok(targets)
@@ -89,11 +98,22 @@ impl Selection<'_> {
     }
 }
 
-/// `--check`: fails for a set that gen does not reproduce; a stale set
-/// (other release of its series installed) fails only with `strict`.
+/// `--check`: fails for a set that gen does not reproduce, that cannot be
+/// read or is not stored canonically (see `store`); a stale set (other
+/// release of its series installed) fails only with `strict`.
 pub fn check(sel: &Selection, strict: bool) -> Result<()> {
-    let targets = sel.targets()?;
     let (mut failed, mut stale) = (Vec::new(), Vec::new());
+    // Storage first: it needs no headers, and a set that cannot be read
+    // cannot be compared.
+    let mut unreadable = Vec::new();
+    for (name, problem) in store::problems(sel.sets_dir, &sel.selected()?)? {
+        println!("FAILED {name}: {problem}");
+        if kernel_gen::setdiff::read_set(&sel.sets_dir.join(&name)).is_err() {
+            unreadable.push(name.clone());
+        }
+        failed.push(name);
+    }
+    let targets = sel.targets(&unreadable)?;
     for t in &targets {
         let (name, release) = (&t.name, &t.tree.release);
         let fresh = files(&sel.generate(t.tree)?);
@@ -133,10 +153,12 @@ pub fn check(sel: &Selection, strict: bool) -> Result<()> {
         stale.push(name.clone());
     }
     if !failed.is_empty() {
+        failed.sort();
+        failed.dedup();
         bail!(
             "check failed for {} of {} sets: {}",
             failed.len(),
-            targets.len(),
+            targets.len() + unreadable.len(),
             failed.join(", ")
         );
     }
@@ -154,21 +176,40 @@ pub fn check(sel: &Selection, strict: bool) -> Result<()> {
 /// `--refresh`: regenerates every selected set whose files are not what gen
 /// makes from the installed headers, and says what changed.
 pub fn refresh(sel: &Selection) -> Result<()> {
-    for t in sel.targets()? {
+    for t in sel.targets(&[])? {
         let (name, release) = (&t.name, &t.tree.release);
-        let staging = Staging::new(sel.sets_dir, name)?;
+        // An output that cannot be written fails before the slow part.
+        Staging::new(sel.sets_dir, name)?;
         let set = sel.generate(t.tree)?;
         let fresh = files(&set);
         if differing_files(&t.committed, &fresh).is_empty() {
             println!("up to date {name} ({release})");
             continue;
         }
-        staging.commit(&set)?;
+        store::write_sets(sel.sets_dir, vec![(name.clone(), fresh.clone())])?;
         println!(
             "refreshed {name}: {} -> {release}: {}",
             t.recorded,
             drift(&t.committed, &fresh)
         );
+    }
+    Ok(())
+}
+
+/// `--repack`: rewrites how every committed set is stored (bases whole,
+/// the others as deltas of their base) without changing any set's files.
+pub fn repack(sets_dir: &Path) -> Result<()> {
+    let rewritten = store::repack(sets_dir)?;
+    if rewritten.is_empty() {
+        println!("every set in {} is stored canonically", sets_dir.display());
+    }
+    for name in rewritten {
+        let dir = sets_dir.join(&name);
+        let how = match kernel_tree::store::storage(&dir).map_err(anyhow::Error::msg)? {
+            Some(storage) => format!("as deltas of {}", storage.base),
+            None => "whole".to_string(),
+        };
+        println!("repacked {name}: stored {how}");
     }
     Ok(())
 }

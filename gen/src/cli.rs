@@ -27,6 +27,7 @@ Examples:
   cargo run -p gen -- --check --strict     stale sets fail too
   cargo run -p gen -- --refresh            regenerate what is stale, say what changed
   cargo run -p gen -- --diff OLD_SET_DIR NEW_SET_DIR
+  cargo run -p gen -- --repack             store every set canonically (no headers needed)
 
 Flavor rule: a version selects every installed flavor of it and each gets its own
 set, bindings/sets/<major>.<minor>-<flavor> (flavor = the release's trailing words
@@ -49,8 +50,14 @@ compare nothing fails. --refresh regenerates every set that is not what gen make
 from the installed headers and prints what changed; --diff compares two set
 directories the same way.
 
+Storage: a set whose series has a set of the plain arch flavor (6.1-amd64 for
+6.1-rt-amd64), its base, stores each large file as a line delta of the base's
+(<file>.delta) when smaller; bases are whole. Writing a base re-stores the sets
+stored against it. --check also fails for a set not stored this way; --repack
+rewrites the storage of every committed set without changing its files.
+
 Output is written to a temporary directory next to the set and swapped into place;
-a failed run leaves committed sets untouched. Progress is shown on a terminal only;
+a failed run leaves committed sets untouched (and every set readable). Progress is shown on a terminal only;
 GEN_VERBOSE=1 prints the Kbuild logs gen reads.";
 
 #[derive(Parser, Debug)]
@@ -94,6 +101,12 @@ pub struct Cli {
     #[arg(long, conflicts_with_all = ["list", "diff"])]
     pub refresh: bool,
 
+    /// Rewrite how every committed set is stored (bases whole, other
+    /// flavors as line deltas of their base) without changing any set's
+    /// files. Needs no headers.
+    #[arg(long, conflicts_with_all = ["kernel", "kdir", "list", "check", "refresh", "diff"])]
+    pub repack: bool,
+
     /// Compare two set directories: layout items, functions, types,
     /// constants.
     #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], conflicts_with_all = ["list", "kernel", "kdir"])]
@@ -128,6 +141,9 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     if let Some(dirs) = &cli.diff {
         return check::diff(&dirs[0], &dirs[1], cli.strict);
+    }
+    if cli.repack {
+        return check::repack(&cli.sets_dir);
     }
     if cli.strict && !cli.check {
         bail!("--strict goes with --check or --diff");

@@ -13,12 +13,14 @@ pub mod meta;
 pub mod progress;
 pub mod setdiff;
 pub mod shim;
+pub mod store;
 pub mod tempdir;
 pub mod tree;
 pub mod write;
 
 mod bisect;
 mod clang_walk;
+mod delta;
 mod flags;
 mod kbuild;
 mod layout;
@@ -53,7 +55,8 @@ pub fn generate_set(
 }
 
 /// Generates every set first and moves them into place only when all
-/// succeeded.
+/// succeeded (stored as deltas of their base where it is committed: see
+/// [`store`]).
 pub fn generate_sets(
     sets_dir: &Path,
     shim: &Shim,
@@ -61,17 +64,22 @@ pub fn generate_sets(
     progress: &Progress,
 ) -> Result<()> {
     run_bindgen::load_libclang()?;
-    let staging = trees
-        .iter()
-        .map(|t| Staging::new(sets_dir, &t.set_name()))
-        .collect::<Result<Vec<_>>>()?;
+    // An output that cannot be written fails before the slow part.
+    for tree in trees {
+        Staging::new(sets_dir, &tree.set_name())?;
+    }
     let mut sets = Vec::new();
     for tree in trees {
         sets.push(generate::generate(tree, shim, progress)?);
     }
-    for (stage, set) in staging.into_iter().zip(&sets) {
-        let dest = stage.dest().to_path_buf();
-        stage.commit(set)?;
+    store::write_sets(
+        sets_dir,
+        sets.iter()
+            .map(|s| (s.name.clone(), s.files.iter().cloned().collect()))
+            .collect(),
+    )?;
+    for set in &sets {
+        let dest = sets_dir.join(&set.name);
         progress.note(&format!(
             "wrote {} from {} in {:.1}s: {} static inline wrappers, {} shims, {} constants, \
              {} layout checks ({} dropped; layout.c compiles in {:.1}s)",

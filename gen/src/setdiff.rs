@@ -6,10 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::fs;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::generate::BINDINGS_RS;
 use crate::layout::LAYOUT_TXT;
@@ -105,19 +104,13 @@ impl fmt::Display for SetDiff {
 /// A set's files by name.
 pub type Files = BTreeMap<String, String>;
 
-/// The files of the set directory `dir`.
+/// The full files of the set directory `dir`, whether stored whole or as
+/// deltas (kernel-tree's `store` reads them).
 pub fn read_set(dir: &Path) -> Result<Files> {
-    let mut files = Files::new();
-    for entry in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
-        let path = entry?.path();
-        if path.is_file() {
-            let text = fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            files.insert(name.into_owned(), text);
-        }
-    }
-    Ok(files)
+    Ok(kernel_tree::store::read_set(dir)
+        .map_err(|e| anyhow::anyhow!(e))?
+        .into_iter()
+        .collect())
 }
 
 /// Names of the files that differ, or exist on one side only.

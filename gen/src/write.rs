@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::generate::SetFiles;
+use crate::setdiff::Files;
 use crate::tempdir::{self, TempDir};
 
 /// A set being written: created before the (slow) generation so that an
@@ -46,9 +46,9 @@ impl Staging {
         &self.dest
     }
 
-    /// Writes the files and moves them into place.
-    pub fn commit(self, set: &SetFiles) -> Result<()> {
-        write_files(self.dir.path(), set)?;
+    /// Writes the files (as stored: see `store`) and moves them into place.
+    pub fn commit(self, files: &Files) -> Result<()> {
+        write_files(self.dir.path(), files)?;
         let sets_dir = self.dest.parent().unwrap_or(Path::new("."));
         if self.dest.exists() {
             // Swap both directories atomically, then drop the old one.
@@ -65,9 +65,9 @@ impl Staging {
     }
 }
 
-/// Writes every file of `set` into the existing directory `dir`.
-pub fn write_files(dir: &Path, set: &SetFiles) -> Result<()> {
-    for (name, text) in &set.files {
+/// Writes every file of `files` into the existing directory `dir`.
+pub fn write_files(dir: &Path, files: &Files) -> Result<()> {
+    for (name, text) in files {
         let path = dir.join(name);
         let mut f =
             fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;

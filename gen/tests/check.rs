@@ -28,7 +28,10 @@ fn check_passes_then_reports_differences_and_drift() {
     assert!(out.status.success());
     assert!(!stdout(&out).contains("ok 1.2-fake "));
 
-    // A hand edit is found, and no copy is left behind.
+    // A hand edit is found, and no copy is left behind. The edited file is
+    // the base of 1.2-rt-fake's bindings.rs.delta, which can no longer be
+    // read: named too, with the fix.
+    assert!(env.sets.join("1.2-rt-fake/bindings.rs.delta").is_file());
     let tmp = env.scratch.join("tmp");
     fs::create_dir_all(&tmp).unwrap();
     let tmp_env = [("TMPDIR", tmp.to_str().unwrap())];
@@ -36,7 +39,7 @@ fn check_passes_then_reports_differences_and_drift() {
     let original = fs::read_to_string(&bindings).unwrap();
     fs::write(&bindings, format!("{original}// edited\n")).unwrap();
     let out = env.gen_env(&["--check"], &tmp_env);
-    assert_one_line_error(&out, "check failed for 1 of 2 sets: 1.2-fake");
+    assert_one_line_error(&out, "check failed for 2 of 2 sets: 1.2-fake, 1.2-rt-fake");
     let report = stdout(&out);
     assert!(
         report.contains(
@@ -45,6 +48,13 @@ fn check_passes_then_reports_differences_and_drift() {
         "{report}"
     );
     assert!(report.contains("--refresh 1.2-fake"), "{report}");
+    assert!(
+        report.contains(
+            "FAILED 1.2-rt-fake: set 1.2-rt-fake is stored as a delta of 1.2-fake, whose \
+             bindings.rs has changed since (fingerprint fnv1a64:"
+        ),
+        "{report}"
+    );
     assert_eq!(
         fs::read_dir(&tmp).unwrap().count(),
         0,

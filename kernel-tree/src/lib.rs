@@ -3,9 +3,13 @@
 //! set's `meta.toml`, and that picks the set for a kernel. gen records these
 //! facts in each set's `meta.toml`; the bindings crate's build script and the
 //! make fragment (through the `ko-facts` tool in `tool/`, compiled with plain
-//! rustc: this crate has no dependencies) read them from here.
+//! rustc: this crate has no dependencies) read them from here. It is also
+//! the one reader of a set's files, which may be stored as deltas of
+//! another set's (`store`, `delta`).
 
+pub mod delta;
 pub mod sets;
+pub mod store;
 
 use std::fmt;
 use std::fs;
@@ -270,12 +274,23 @@ pub fn config_fingerprint(config: &str) -> String {
         .filter(|l| !l.split_once('=').is_some_and(|(k, _)| names_release(k)))
         .collect();
     lines.sort_unstable();
+    fingerprint_of(lines.iter().flat_map(|l| l.bytes().chain([b'\n'])))
+}
+
+/// 64-bit FNV-1a of `bytes`.
+pub fn fnv1a64(bytes: impl IntoIterator<Item = u8>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in lines.iter().flat_map(|l| l.bytes().chain([b'\n'])) {
+    for byte in bytes {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("fnv1a64:{hash:016x}")
+    hash
+}
+
+/// [`fnv1a64`] as `fnv1a64:<16 hex digits>`, the form in which sets record
+/// fingerprints (of a config, of a base set's files).
+pub fn fingerprint_of(bytes: impl IntoIterator<Item = u8>) -> String {
+    format!("fnv1a64:{:016x}", fnv1a64(bytes))
 }
 
 #[cfg(test)]

@@ -8,16 +8,24 @@
 //!                                  config, set-name: one value
 //!   ko-facts set FIELD SET_DIR     release, version, arch, flavor, config of
 //!                                  the kernel a set was made from
+//!   ko-facts materialized SET_DIR CACHE
+//!                                  a directory with the set's full files:
+//!                                  SET_DIR, or (stored as deltas) its copy
+//!                                  in CACHE/sets
 //!   ko-facts releases              for each release on stdin (no tree needed):
 //!                                  `<release> <series> <flavor> <set name>`
 //!   ko-facts choose KDIR SETS_DIR  `<set>: <why>`, or exit 1 with the reason
-//!   ko-facts make KDIR SETS_DIR SHIM_DIR
+//!   ko-facts make KDIR SETS_DIR SHIM_DIR CACHE
 //!                                  make assignments (KO_RELEASE, KO_SET_DIR,
 //!                                  ...) for bindings/mk/kmod.mk; a tree or
-//!                                  choice that fails sets KO_FACTS_ERROR
+//!                                  choice that fails sets KO_FACTS_ERROR. A
+//!                                  set stored as deltas is materialized in
+//!                                  CACHE/sets: KO_SET_DIR has full files
 //!   ko-facts make KDIR --regen     the same without a choice (REGEN=1: the
 //!                                  build generates the set KO_SET_NAME)
 
+// The whole library; the tool uses part of its API.
+#[allow(dead_code)]
 #[path = "../src/lib.rs"]
 mod kernel_tree;
 
@@ -26,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kernel_tree::sets::{choose, SetMeta};
-use kernel_tree::KernelId;
+use kernel_tree::{store, KernelId};
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -34,11 +42,16 @@ fn main() -> ExitCode {
     let result = match words.as_slice() {
         ["get", field, kdir] => get(field, Path::new(kdir)),
         ["set", field, dir] => SetMeta::read(Path::new(dir)).and_then(|s| field_of(&s.kernel, field)),
+        ["materialized", dir, cache] => store::materialized(Path::new(dir), Path::new(cache))
+            .map(|d| format!("{}\n", d.display())),
         ["releases"] => Ok(releases(std::io::stdin().lines().map_while(Result::ok))),
         ["choose", kdir, sets] => chosen(Path::new(kdir), Path::new(sets)),
         ["make", kdir, "--regen"] => Ok(make(Path::new(kdir), None)),
-        ["make", kdir, sets, shim] => Ok(make(Path::new(kdir), Some((Path::new(sets), Path::new(shim))))),
-        _ => Err("usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | releases | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR | --regen)".into()),
+        ["make", kdir, sets, shim, cache] => Ok(make(
+            Path::new(kdir),
+            Some(SetsArgs { sets: Path::new(sets), shim: Path::new(shim), cache: Path::new(cache) }),
+        )),
+        _ => Err("usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | materialized SET_DIR CACHE | releases | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR CACHE | --regen)".into()),
     };
     match result {
         Ok(text) => {
@@ -93,25 +106,32 @@ fn chosen(kdir: &Path, sets_dir: &Path) -> Result<String, String> {
     Ok(format!("{}: {}\n", choice.set.name, choice.reason))
 }
 
+/// Where `make` finds sets and shims, and the build cache (for sets stored
+/// as deltas, which are materialized there).
+#[derive(Clone, Copy)]
+struct SetsArgs<'a> {
+    sets: &'a Path,
+    shim: &'a Path,
+    cache: &'a Path,
+}
+
 /// The make fragment's view of the target kernel and, given the sets and
 /// shim directories, the set that serves it. Also `KO_FACTS_INPUTS`, the
-/// files read (the fragment regenerates this output when one is newer).
+/// files read (the fragment regenerates this output when one is newer or
+/// gone: a set's stored files, or its materialized copy).
 /// Errors become `KO_FACTS_ERROR`, which the fragment reports.
-fn make(kdir: &Path, sets: Option<(&Path, &Path)>) -> String {
+fn make(kdir: &Path, sets: Option<SetsArgs>) -> String {
     let mut inputs: Vec<PathBuf> = KernelId::inputs(kdir);
-    let vars = match sets {
-        Some((sets_dir, _)) => {
-            inputs.push(sets_dir.to_path_buf());
-            let metas = std::fs::read_dir(sets_dir).into_iter().flatten().flatten();
-            inputs.extend(
-                metas
-                    .map(|e| e.path().join(kernel_tree::sets::META_TOML))
-                    .filter(|m| m.is_file()),
-            );
-            make_vars(kdir, sets)
-        }
-        None => make_vars(kdir, None),
-    };
+    if let Some(args) = sets {
+        inputs.push(args.sets.to_path_buf());
+        let metas = std::fs::read_dir(args.sets).into_iter().flatten().flatten();
+        inputs.extend(
+            metas
+                .map(|e| e.path().join(kernel_tree::sets::META_TOML))
+                .filter(|m| m.is_file()),
+        );
+    }
+    let vars = make_vars(kdir, sets, &mut inputs);
     let mut text = String::from("# Written by ko-facts (kernel-tree/tool); do not edit.\n");
     let inputs: Vec<String> = inputs
         .iter()
@@ -129,7 +149,8 @@ fn make(kdir: &Path, sets: Option<(&Path, &Path)>) -> String {
 /// arch before a missing set.
 fn make_vars(
     kdir: &Path,
-    sets: Option<(&Path, &Path)>,
+    sets: Option<SetsArgs>,
+    inputs: &mut Vec<PathBuf>,
 ) -> Result<Vec<(&'static str, String)>, String> {
     let k = KernelId::read(kdir)?;
     let mut vars = vec![
@@ -145,17 +166,25 @@ fn make_vars(
         ),
         ("KO_SET_NAME", k.set_name()),
     ];
-    if let Some((sets_dir, shim_dir)) = sets {
-        let choice = SetMeta::read_all(sets_dir).and_then(|all| {
+    if let Some(args) = sets {
+        let choice = SetMeta::read_all(args.sets).and_then(|all| {
             let c = choose(&k, &all).map_err(|e| {
                 format!(
                     "{e}; generate one with: cargo run -p gen -- --kdir {} (or build with REGEN=1)",
                     kdir.display()
                 )
             })?;
+            // Kbuild and the build script read full files: a set stored as
+            // deltas is materialized, and its copy is an input too (gone:
+            // materialized again).
+            inputs.extend(store::inputs(&c.set.dir)?);
+            let dir = store::materialized(&c.set.dir, args.cache)?;
+            if dir != c.set.dir {
+                inputs.push(dir.join(kernel_tree::sets::META_TOML));
+            }
             Ok((
                 c.set.name.clone(),
-                c.set.dir.to_string_lossy().into_owned(),
+                dir.to_string_lossy().into_owned(),
                 c.reason,
             ))
         });
@@ -163,7 +192,7 @@ fn make_vars(
             Ok((name, dir, reason)) => vars.extend([
                 ("KO_SET", name),
                 ("KO_SET_DIR", dir),
-                ("KO_SHIM_DIR", shim_dir.to_string_lossy().into_owned()),
+                ("KO_SHIM_DIR", args.shim.to_string_lossy().into_owned()),
                 ("KO_SET_REASON", reason),
             ]),
             Err(message) => vars.push(("KO_FACTS_ERROR", message)),
