@@ -26,6 +26,34 @@ supported_releases() {
     done
 }
 
+# The rust-ko cache, as kmod.mk names it.
+ko_cache() { echo "${KO_CACHE:-${RUST_KO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-ko}}"; }
+
+# The kernel matrix beyond the installed kernels: for every committed set,
+# the newest release of its series and flavor in Debian's archive (every
+# suite of bindings/mk/debian-suites.txt), when its headers are not
+# installed here: "<release> <set>". Resolved at run time, so point
+# releases move on without a change here.
+matrix_releases() {
+    local list
+    list=$(bash "$repo/bindings/mk/debian-archive.sh" "$(ko_cache)" kernels amd64) || return
+    awk '{ print $1 }' <<<"$list" | ko_facts releases | sort -V |
+        awk '{ newest[$4] = $1 } END { for (s in newest) print newest[s], s }' |
+        while read -r rel set; do
+            [ -f "$repo/bindings/sets/$set/meta.toml" ] || continue
+            [ -d "/lib/modules/$rel/build" ] && continue
+            echo "$rel $set"
+        done | sort -V
+}
+
+# The header tree `make KERNEL=RELEASE` builds against, as a path on this
+# machine (inside its build root, if it has one).
+kernel_tree() {
+    local tree
+    tree=$(KO_FACTS=$(ko_facts_tool) bash "$repo/bindings/mk/debian-headers.sh" "$(ko_cache)" "$1") || return
+    case $tree in root\ *) read -r _ root kdir <<<"$tree" && echo "$root$kdir" ;; *) echo "$tree" ;; esac
+}
+
 # ko-facts ARGS...: the kernel-tree crate's tool, the one source of facts
 # about a header tree and its set (kernel-tree/tool/ko-facts.rs: get FIELD
 # KDIR, set FIELD SET_DIR, choose KDIR SETS_DIR), compiled once into build/.

@@ -98,7 +98,7 @@ case $cmd in
         shift
         fresh || update
         (cd "$dir" && apt-get -q "${apt_opts[@]}" download "$@" >"$cache/download.log" 2>&1) ||
-            die "cannot download $* ($(grep -m1 -E '^(E|Err):' "$cache/download.log" || tail -n1 "$cache/download.log"))"
+            die "cannot download $* ($( (grep -m1 -A1 -E '^(E|Err):' "$cache/download.log" || tail -n1 "$cache/download.log") | paste -sd' ' | tr -s ' '))"
         ;;
     depends)
         fresh || update

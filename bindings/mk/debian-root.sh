@@ -22,6 +22,10 @@ packages=$(list debian-roots.txt | awk -v c="$codename" '$1 == c { $1 = ""; prin
 [ -n "$packages" ] || die "no build root is described for Debian $codename in debian-roots.txt"
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org}
 root=$cache/roots/$codename
+# One run per root at a time: creating it, or apt inside it.
+mkdir -p "$cache/roots"
+exec 9>"$cache/roots/.$codename.lock"
+flock 9
 
 if [ ! -f "$root/.complete" ]; then
     # (make reads stdout and stderr; a terminal, if any, hears of the wait.)

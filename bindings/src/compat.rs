@@ -46,14 +46,14 @@ pub use super::_printk as printk;
 #[cfg(not(kernel_at_least = "5.15"))]
 pub use super::printk;
 
+#[cfg(all(kernel_flavor = "rt-amd64", not(kernel_at_least = "5.15")))]
+pub use super::{
+    _mutex_trylock as mutex_trylock, _mutex_unlock as mutex_unlock, rt_spin_lock as spin_lock,
+    rt_spin_unlock as spin_unlock,
+};
 /// Locking calls that 5.10's PREEMPT_RT patch set turns into macros around
 /// rt-mutex based functions (`mutex_unlock(l)` is `_mutex_unlock(l)`,
 /// `spin_lock(l)` is `rt_spin_lock(l)`); real functions or static inlines
 /// everywhere else.
 #[cfg(not(all(kernel_flavor = "rt-amd64", not(kernel_at_least = "5.15"))))]
 pub use super::{mutex_trylock, mutex_unlock, spin_lock, spin_unlock};
-#[cfg(all(kernel_flavor = "rt-amd64", not(kernel_at_least = "5.15")))]
-pub use super::{
-    _mutex_trylock as mutex_trylock, _mutex_unlock as mutex_unlock, rt_spin_lock as spin_lock,
-    rt_spin_unlock as spin_unlock,
-};

@@ -293,6 +293,21 @@ impl PathMap<'_> {
     }
 }
 
+/// The tree Debian's objtree Makefile includes (`include <srctree>/Makefile`).
+fn included_source_tree(objtree: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(objtree.join("Makefile")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("include ")?.trim().strip_suffix("/Makefile"))
+        .and_then(|p| PathBuf::from(p).canonicalize().ok())
+}
+
+/// gcc's own header directory, `.../lib/gcc/<triple>/<version>/include`.
+fn is_compiler_include(path: &Path) -> bool {
+    let parts: Vec<_> = path.components().rev().take(5).collect();
+    matches!(parts.as_slice(), [inc, _, _, gcc, _]
+        if inc.as_os_str() == "include" && gcc.as_os_str() == "gcc")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,19 +326,4 @@ mod tests {
             recorded_command("savedcmd_/x/t.o := gcc -O2 -c -o /x/t.o /x/t.c ; objtool\n").unwrap();
         assert_eq!(cmd, ["gcc", "-O2", "-c", "-o", "/x/t.o", "/x/t.c"]);
     }
-}
-
-/// The tree Debian's objtree Makefile includes (`include <srctree>/Makefile`).
-fn included_source_tree(objtree: &Path) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(objtree.join("Makefile")).ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("include ")?.trim().strip_suffix("/Makefile"))
-        .and_then(|p| PathBuf::from(p).canonicalize().ok())
-}
-
-/// gcc's own header directory, `.../lib/gcc/<triple>/<version>/include`.
-fn is_compiler_include(path: &Path) -> bool {
-    let parts: Vec<_> = path.components().rev().take(5).collect();
-    matches!(parts.as_slice(), [inc, _, _, gcc, _]
-        if inc.as_os_str() == "include" && gcc.as_os_str() == "gcc")
 }

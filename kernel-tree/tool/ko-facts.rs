@@ -169,9 +169,11 @@ fn make_vars(
     if let Some(args) = sets {
         let choice = SetMeta::read_all(args.sets).and_then(|all| {
             let c = choose(&k, &all).map_err(|e| {
+                // `make gen KERNEL=` runs gen where this kernel builds (its
+                // fetched tree with its compiler, or its build root).
                 format!(
-                    "{e}; generate one with: cargo run -p gen -- --kdir {} (or build with REGEN=1)",
-                    kdir.display()
+                    "{e}; generate one in the rust.ko repository with: make gen KERNEL={} (or build with REGEN=1)",
+                    k.release
                 )
             })?;
             // Kbuild and the build script read full files: a set stored as
