@@ -29,6 +29,14 @@ supported_releases() {
 # The rust-ko cache, as kmod.mk names it.
 ko_cache() { echo "${KO_CACHE:-${RUST_KO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-ko}}"; }
 
+# The set name of every installed header tree (the sets gen can check here).
+installed_sets() {
+    local tree
+    for tree in /lib/modules/*/build; do
+        [ -f "$tree/include/generated/utsrelease.h" ] && ko_facts get set-name "$tree"
+    done | sort -u
+}
+
 # The kernel matrix beyond the installed kernels: for every committed set,
 # the newest release of its series and flavor in Debian's archive (every
 # suite of bindings/mk/debian-suites.txt), when its headers are not

@@ -24,25 +24,30 @@ run cargo-test cargo test --quiet -p gen -p kernel-tree -p kernel
 # rustfmt, clippy on the host crates and, for each kernel series, on every
 # crate of a module build for the kernel target (scripts/lint.sh).
 run lint scripts/lint.sh
-# Every committed set whose headers are installed regenerates byte-identical
+# Every committed set of an installed header tree regenerates byte-identical
 # (or, if Debian has moved on, is reported stale). One gen per core at a
 # time: each is mostly one compiler or libclang process (373 s one after
 # the other for six sets, 195 s two at a time). The debug build reuses what
 # cargo-test compiled.
 gen_check() {
     cargo build --quiet -p gen || return
-    printf '%s\n' bindings/sets/*/meta.toml | xargs -n1 dirname | xargs -n1 basename |
-        xargs -P "$(nproc)" -I{} target/debug/gen --check {}
+    installed_sets | while read -r set; do
+        [ ! -f "bindings/sets/$set/meta.toml" ] || echo "$set"
+    done | xargs -P "$(nproc)" -I{} target/debug/gen --check {}
 }
 run gen-check gen_check
+# The kernel matrix beyond the installed kernels, resolved once per run.
+matrix=$(matrix_releases) || { echo "FAIL  matrix: cannot read Debian's archive"; failed=$((failed + 1)); }
 # The sets made from kernels not installed here (another Debian release's),
 # checked the same way where they were made: make gen KERNEL= (its headers
 # fetched with their release's compiler, or in a build root), two at a time.
 gen_check_matrix() {
-    local rel set
+    local rel set host_sets
+    host_sets=$(installed_sets)
     while read -r rel set; do
-        [ -d "/lib/modules/$(ko_facts set release "bindings/sets/$set")/build" ] || echo "$rel $set"
-    done < <(matrix_releases) | xargs -P 2 -L 1 sh -c 'scripts/gen-root.sh "$0" --check "$1"'
+        [ -n "$rel" ] || continue
+        grep -qxF "$set" <<<"$host_sets" || echo "$rel $set"
+    done <<<"$matrix" | xargs -P 2 -L 1 sh -c 'scripts/gen-root.sh "$0" --check "$1"'
 }
 run gen-check/matrix gen_check_matrix
 run selection tests/selection.sh
@@ -76,6 +81,7 @@ done
 # (404) is built and checked but not booted, and counted as skipped.
 skipped=0
 while read -r rel set; do
+    [ -n "$rel" ] || continue
     dir=$out/$rel
     run "build/$rel" make --no-print-directory KERNEL="$rel" KMOD_BUILD="$dir/build" KMOD_OUT="$dir"
     run "set/$rel" grep -q "BINDINGS $set: " "$out/build/$rel.log"
@@ -92,7 +98,7 @@ while read -r rel set; do
         skipped=$((skipped + 1))
         echo "skip  vm/$rel: ${image#kernel-image.sh: }"
     fi
-done < <(matrix_releases)
+done <<<"$matrix"
 
 # Module projects of a user's own, outside the repository, from the template
 # (`make new`): on the crates by path, and through `cargo vendor` output
@@ -108,6 +114,19 @@ for rel in $releases; do
     done
     run "downstream/vm/$rel" tests/downstream.sh vm "$rel" "$out/downstream/$rel" oot_path oot_vendor
 done
+# The matrix kernels: the path project (the vendored one differs only in
+# where the crates come from), built with make KERNEL= and loaded.
+while read -r rel _; do
+    [ -n "$rel" ] || continue
+    run "downstream/build/$rel/oot_path" tests/downstream.sh build "$downstream/oot_path" "$rel" "$out/downstream/$rel"
+    image=$(scripts/kernel-image.sh "$rel" 2>&1)
+    if [[ $image != *" 404 Not Found"* ]]; then
+        run "downstream/vm/$rel" tests/downstream.sh vm "$rel" "$out/downstream/$rel" oot_path
+    else
+        skipped=$((skipped + 1))
+        echo "skip  downstream/vm/$rel: ${image#kernel-image.sh: }"
+    fi
+done <<<"$matrix"
 # REGEN=1 from vendored crates, offline: the generator and bindgen come from
 # vendor/ too. One kernel (it compiles bindgen and runs gen: ~75 s).
 rel=${releases%%$'\n'*}

@@ -13,7 +13,8 @@
 #                                         checkout, then `cargo vendor`; the
 #                                         snapshot is deleted afterwards
 #   downstream.sh build DIR RELEASE OUT [VAR=value...]
-#                                         `make KDIR=... VAR=value...` in DIR,
+#                                         `make KDIR=... VAR=value...` in DIR
+#                                         (KERNEL=RELEASE if not installed),
 #                                         .ko and log to OUT; a vendored
 #                                         project builds in a network
 #                                         namespace without network, with an
@@ -72,8 +73,13 @@ create() { # MODE DIR NAME
     echo "created $dir/$name (git dependency, vendored: $(ls "$project/vendor" | wc -l) crates, $(du -sh "$project/vendor" | cut -f1))"
 }
 
+# The header tree of RELEASE (installed, or as make KERNEL= fetches it) and
+# the make argument that builds for it.
+tree_of() { if [ -d "/lib/modules/$1/build" ]; then echo "/lib/modules/$1/build"; else kernel_tree "$1"; fi; }
+kernel_arg() { if [ -d "/lib/modules/$1/build" ]; then echo "KDIR=/lib/modules/$1/build"; else echo "KERNEL=$1"; fi; }
+
 build() { # DIR RELEASE OUT [VAR=value...]
-    local project=$1 rel=$2 out name set
+    local project=$1 rel=$2 out name set tree
     # (Absolute: make runs in the project.)
     out=$(mkdir -p "$3" && cd "$3" && pwd) || fail "cannot create $3"
     shift 3
@@ -87,14 +93,15 @@ build() { # DIR RELEASE OUT [VAR=value...]
         rm -rf "$out/cargo-home-$name" && mkdir "$out/cargo-home-$name" || fail "cannot create $out/cargo-home-$name"
         isolate+=(env CARGO_HOME="$out/cargo-home-$name" CARGO_NET_OFFLINE=true)
     fi
-    "${isolate[@]}" make --no-print-directory -C "$project" KDIR="/lib/modules/$rel/build" \
+    tree=$(tree_of "$rel") || fail "no header tree for $rel: $tree"
+    "${isolate[@]}" make --no-print-directory -C "$project" "$(kernel_arg "$rel")" \
         KMOD_BUILD="$out/build-$name" KMOD_OUT="$out" "$@" >"$out/$name-build.log" 2>&1 ||
         { cat "$out/$name-build.log"; fail "building $name for $rel"; }
-    set="$(expected_set "/lib/modules/$rel/build"): "
+    set="$(expected_set "$tree"): "
     case " $* " in *" REGEN=1 "*) set+="generated at build time" ;; esac
     grep -q "BINDINGS $set" "$out/$name-build.log" || fail "$name for $rel: no 'BINDINGS $set' line in the build log"
     grep -q "LAYOUT .* match kernel $rel" "$out/$name-build.log" || fail "$name for $rel: no layout proof in the log"
-    "$repo/scripts/check-ko.sh" "$out/$name.ko" "/lib/modules/$rel/build" "$out/$name-build.log" ||
+    "$repo/scripts/check-ko.sh" "$out/$name.ko" "$tree" "$out/$name-build.log" ||
         fail "static checks of $name.ko for $rel"
     echo "$name.ko for $rel${*:+ ($*)}: built ($(stat -c %s "$out/$name.ko") B), $(grep -o "BINDINGS .*" "$out/$name-build.log"), static checks ok"
 }
@@ -104,7 +111,7 @@ vm() { # RELEASE OUT NAME...
     out=$(cd "$2" && pwd) || fail "no $2"
     shift 2
     generation="a kernel before 6.12"
-    [ "$(printf '%s\n' 6.12 "$(expected_set "/lib/modules/$rel/build" | cut -d- -f1)" | sort -V | head -1)" = 6.12 ] &&
+    [ "$(printf '%s\n' 6.12 "$(expected_set "$(tree_of "$rel")" | cut -d- -f1)" | sort -V | head -1)" = 6.12 ] &&
         generation="6.12 or later"
     : >"$out/downstream.sh"
     for name in "$@"; do
@@ -119,7 +126,7 @@ vm() { # RELEASE OUT NAME...
 }
 
 package() {
-    local crate dir listed tracked missing
+    local crate dir listed tracked missing bytes
     for crate in kernel:kernel kernel-bindings:bindings; do
         dir=${crate#*:} crate=${crate%%:*}
         listed=$(cd "$repo" && cargo package --list --allow-dirty --quiet -p "$crate" 2>/dev/null) ||
@@ -128,7 +135,13 @@ package() {
         [ -n "$tracked" ] || fail "git tracks nothing in $dir/"
         missing=$(comm -23 <(sort <<<"$tracked") <(sort <<<"$listed"))
         [ -z "$missing" ] || fail "the $crate package lacks:$(sed 's/^/ /' <<<"$missing" | head -5 | tr '\n' ' ')"
-        echo "$crate: $(wc -l <<<"$listed") files packaged, all $(wc -l <<<"$tracked") of $dir/ in git"
+        # What crates.io would receive: the listed files as a gzip'd tar
+        # (its upload limit is 10 MB; every set must fit).
+        # (Files cargo writes itself, such as Cargo.toml.orig, are not on disk.)
+        bytes=$(cd "$repo/$dir" && while read -r f; do [ ! -f "$f" ] || echo "$f"; done <<<"$listed" |
+            tar -cf - --owner=0 --group=0 -T - | gzip -9 | wc -c) || fail "cannot tar the $crate package"
+        [ "$bytes" -le 10000000 ] || fail "the $crate package is $bytes bytes compressed, over crates.io's 10 MB"
+        echo "$crate: $(wc -l <<<"$listed") files packaged, all $(wc -l <<<"$tracked") of $dir/ in git, $bytes bytes compressed"
     done
     # The README shows the template's Makefile as a user writes it.
     awk '/^```make$/ { on = 1; next } /^```$/ { on = 0 } on' "$repo/README.md" |

@@ -4,10 +4,11 @@
 # served by its set; an unknown release names the nearest; an older point
 # release of the installed 6.1 amd64 kernel (the newest one older than the
 # installed one that the archive still has) is built from headers fetched
-# from the archive, and Debian 13's newest 6.12 kernel in a Debian 13 build
-# root: each either passes the layout proof and loads in that very kernel in
-# QEMU, or is refused by the proof. Needs the network (Debian's archive) and,
-# for the root, root; nothing here names an ABI number.
+# from the archive, and a backports kernel of a series whose set was made
+# from another Debian release in a build root: each either passes the
+# layout proof and loads in that very kernel in QEMU, or is refused by the
+# proof. Needs the network (Debian's archive) and, for the root, root;
+# nothing here names an ABI number.
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
@@ -90,15 +91,23 @@ else
     ok older "skipped: the archive has no 6.1 amd64 release older than $installed"
 fi
 
-# 4. Debian 13's newest 6.12 kernel: built in a Debian 13 root (its gcc-14,
-#    libc and rustc-web), with the 6.12 set made from Debian 12's 6.12.
-trixie=$(awk '$2 ~ /^trixie/ { print $1 }' "$work/kernels" | grep -E '^6\.12\.[0-9]+\+deb13-amd64$' | sort -V | tail -n1)
-if [ -z "$trixie" ]; then
-    bad trixie "no 6.12 amd64 kernel of Debian 13 listed"
+# 4. A kernel of a covered series from another Debian release than the one
+#    its set was made from: a backports kernel (its build root) whose set is
+#    committed but made from a different release, newest first (e.g.
+#    trixie-backports' 7.2, served by the 7.2 set made from unstable's).
+#    The matrix of make test builds each set's newest release already.
+matrix=$(matrix_releases | awk '{ print $1 }')
+other=$(awk '$2 ~ /-backports$/ { print $1 }' "$work/kernels" | grep -E -- '-amd64$' | grep -vxF -e "$matrix" |
+    ko_facts releases | sort -V | while read -r rel _ _ set; do
+        [ -f "bindings/sets/$set/meta.toml" ] && [ "$(ko_facts set release "bindings/sets/$set")" != "$rel" ] &&
+            echo "$rel $set"
+    done | tail -n1)
+if [ -z "$other" ]; then
+    ok backports "skipped: no backports kernel of a committed set's series is listed"
 elif [ "$(id -u)" -ne 0 ]; then
-    expect_error trixie/not-root "needs root" KERNEL="$trixie"
+    expect_error backports/not-root "needs root" KERNEL="${other% *}"
 else
-    build_and_load trixie "$trixie" 6.12-amd64
+    build_and_load backports "${other% *}" "${other#* }"
 fi
 
 echo "kernels: $passed passed, $failed failed"
