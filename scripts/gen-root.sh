@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `make gen KERNEL=<release> [GEN='...']`: gen for a Debian kernel of any
-# Debian release. A kernel of this machine's release whose headers are
-# installed is generated from here (`cargo run -p gen`); any other runs gen
-# inside a build root of the Debian release that ships it (the same roots
-# as `make KERNEL=`: bindings/mk/debian-root.sh), with its headers and
-# libclang installed there, so its Kbuild runs with its own compiler. The
-# sets are written into this checkout (mounted in the root).
+# Debian release, run where that kernel builds (as `make KERNEL=` builds
+# it): from here when its headers are installed, or are fetched for this
+# machine's Debian release or an older one (with that release's gcc-N in
+# the fetched tree, on PATH); inside a build root of a newer Debian release
+# (bindings/mk/debian-root.sh), with its headers and libclang installed
+# there. The sets are written into this checkout (mounted in the root).
 #
 # usage: gen-root.sh RELEASE [GEN-ARGS...]   (default GEN-ARGS: RELEASE)
 set -euo pipefail
@@ -15,7 +15,7 @@ release=${1:?usage: make gen KERNEL=<release> (see make kernels)}
 shift
 [ $# -gt 0 ] || set -- "$release"
 mk=$repo/bindings/mk
-cache=${KO_CACHE:-${RUST_KO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-ko}}
+cache=$(ko_cache)
 die() { echo "make gen KERNEL=$release: $*" >&2; exit 1; }
 
 if [ -f "/lib/modules/$release/build/include/generated/utsrelease.h" ]; then
@@ -25,7 +25,7 @@ fi
 # or of an older one with its compiler in the tree's usr/bin; or, for a
 # newer release, `root ROOT KDIR`.
 kdir=$(KO_FACTS=$(ko_facts_tool) bash "$mk/debian-headers.sh" "$cache" "$release" 2>&1) ||
-    die "${kdir#make KERNEL=$release: }"
+    die "${kdir#make KERNEL="$release": }"
 if [ "${kdir%% *}" != root ]; then
     PATH=$kdir/../../bin:$PATH exec cargo run --quiet --manifest-path "$repo/Cargo.toml" -p gen -- \
         "$@" --search "$(dirname "$kdir")"

@@ -44,6 +44,7 @@ matrix=$(matrix_releases) || { echo "FAIL  matrix: cannot read Debian's archive"
 gen_check_matrix() {
     local rel set host_sets
     host_sets=$(installed_sets)
+    # shellcheck disable=SC2016 # expanded by the inner sh
     while read -r rel set; do
         [ -n "$rel" ] || continue
         grep -qxF "$set" <<<"$host_sets" || echo "$rel $set"

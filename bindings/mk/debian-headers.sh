@@ -47,9 +47,9 @@ if [ "$codename" != "$host" ] && [ "$older" != yes ]; then
 fi
 
 # linux-headers-RELEASE, and what it takes from its -common and kbuild
-# packages (the compiler package is this machine's gcc).
-# An older release's kernel: also its compiler, gcc-N (named by the
-# headers' linux-compiler-gcc-N-ARCH) with its own parts (cpp-N, ...).
+# packages; for this machine's release the compiler is this machine's gcc,
+# for an older release's kernel its own, gcc-N (named by the headers'
+# linux-compiler-gcc-N-ARCH), with its parts (cpp-N, libgcc-N-dev, ...).
 packages=("linux-headers-$release")
 compiler=
 for dep in $(archive depends "linux-headers-$release"); do
