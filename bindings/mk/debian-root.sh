@@ -45,7 +45,7 @@ if [ ! -f "$root/.complete" ]; then
     mmdebstrap --variant=apt --mode=root --include="$(echo $packages | tr ' ' ,)" \
         --aptopt='Acquire::Check-Valid-Until "false"' \
         "$codename" "$tmp" "${sources[@]}" >"$cache/roots/$codename.log" 2>&1 ||
-        die "mmdebstrap of Debian $codename failed: $(grep -m1 -E '^E:' "$cache/roots/$codename.log" || tail -n1 "$cache/roots/$codename.log") (log: $cache/roots/$codename.log)"
+        die "mmdebstrap of Debian $codename failed: $(grep -m1 -E '^E:' "$cache/roots/$codename.log" || tail -n1 "$cache/roots/$codename.log") (log: $cache/roots/$codename.log); nothing of it was kept: check the network (or set DEBIAN_MIRROR) and run the same command again"
     touch "$tmp/.complete"
     mv "$tmp" "$root"
     trap - EXIT
@@ -58,6 +58,6 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
     { chroot "$root" apt-get -q update && DEBIAN_FRONTEND=noninteractive chroot "$root" \
         apt-get -q install -y --no-install-recommends "${missing[@]}"; } >"$root.install.log" 2>&1 ||
-        die "cannot install ${missing[*]} into the Debian $codename root: $(grep -m1 '^E:' "$root.install.log" || tail -n1 "$root.install.log")"
+        die "cannot install ${missing[*]} into the Debian $codename root: $(grep -m1 '^E:' "$root.install.log" || tail -n1 "$root.install.log") (log: $root.install.log); the root is kept (apt resumes where it stopped): run the same command again, or rm -rf $root to make it anew"
 fi
 echo "$root"
