@@ -95,9 +95,10 @@ KO_SETS := $(abspath $(or $(KO_SETS_DIR),$(KO_MK_DIR)/../sets))
 KO_SHIM := $(abspath $(or $(KO_SHIM_DIR),$(KO_MK_DIR)/../shim))
 ko_facts_tool = $(shell bash $(KO_MK_DIR)/ko-facts.sh $(RUST_ROOT)/bin/rustc $(KO_TREE_CRATE) $(KO_CACHE))
 
-# Every Debian kernel Debian's archive has headers for, and the set for it.
+# Every Debian kernel Debian's archive has headers for, and the set for it
+# (ARCH=arm64: the arm64 ones).
 kernels:
-	@bash $(KO_MK_DIR)/kernels.sh $(KO_CACHE) $(ko_facts_tool) $(KO_SETS)
+	@bash $(KO_MK_DIR)/kernels.sh $(KO_CACHE) $(ko_facts_tool) $(KO_SETS) $(ARCH)
 
 # Everything below needs a kernel tree and a toolchain; `make clean`,
 # `make kernels` and the includer's own goals (setup, test, ...) must work
