@@ -32,10 +32,20 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 fn trap() -> ! {
-    // `ud2` raises the invalid-opcode trap, what BUG() does: without a
-    // `__bug_table` entry the kernel reports "invalid opcode" and oopses.
     loop {
-        // SAFETY: `ud2` has no inputs or outputs; it only traps.
-        unsafe { core::arch::asm!("ud2", options(nomem, nostack)) };
+        // What BUG() does: x86's `ud2` raises the invalid-opcode trap,
+        // arm64's `brk #0x800` (BUG_BRK_IMM) the kernel's BUG handler;
+        // without a `__bug_table` entry the kernel oopses ("invalid opcode",
+        // "Oops - BUG").
+        // SAFETY: the instruction has no inputs or outputs; it only traps.
+        #[cfg(target_arch = "x86_64")]
+        unsafe {
+            core::arch::asm!("ud2", options(nomem, nostack))
+        };
+        // SAFETY: as above.
+        #[cfg(target_arch = "aarch64")]
+        unsafe {
+            core::arch::asm!("brk #0x800", options(nomem, nostack))
+        };
     }
 }
