@@ -47,10 +47,16 @@ older=$(awk -v c="$codename" -v h="$host" '$1 == c { print "yes"; exit } $1 == h
 cross=
 if [ "$arch" != "$host_arch" ]; then
     [ "$host_arch" = amd64 ] || die "a $arch kernel is cross-built on amd64 machines only, not $host_arch"
-    # Kbuild's host tools come from this machine's release; another
-    # release's cross compiler and libc are not wired up (yet).
+    # Kbuild's host tools and the cross compiler come from this machine's
+    # release; a newer release's from a build root of it.
+    if [ "$codename" != "$host" ] && [ "$older" != yes ]; then
+        root=$(bash "$here/debian-cross-root.sh" "$cache" "$codename" "$release" "$arch" 2>&1) ||
+            die "an $arch kernel of Debian $codename ($suite), cross-built in a Debian $codename root: ${root#debian-*: }"
+        echo "root $root /lib/modules/$release/build"
+        exit 0
+    fi
     [ "$codename" = "$host" ] ||
-        die "an $arch kernel of Debian $codename ($suite) cannot be cross-built on Debian $host yet; take an $arch kernel of $host (see make kernels ARCH=$arch)"
+        die "an $arch kernel of an older Debian release ($codename, $suite) cannot be cross-built here yet; take one of Debian $host or newer (see make kernels ARCH=$arch)"
     cross=$arch
 elif [ "$codename" != "$host" ] && [ "$older" != yes ]; then
     # Its Kbuild needs that release's compiler and libc: a build root of it,
