@@ -33,10 +33,11 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
 
 fn trap() -> ! {
     loop {
-        // What BUG() does: x86's `ud2` raises the invalid-opcode trap,
-        // arm64's `brk #0x800` (BUG_BRK_IMM) the kernel's BUG handler;
-        // without a `__bug_table` entry the kernel oopses ("invalid opcode",
-        // "Oops - BUG").
+        // An undefined instruction oopses the task, as x86's BUG() (`ud2`,
+        // "invalid opcode") does. On arm64 `udf` ("Undefined instruction"),
+        // not BUG()'s `brk`: a debug exception leaves the dying task with
+        // every exception masked, which 7.x then warns about in
+        // __switch_to ("Unexpected DAIF value").
         // SAFETY: the instruction has no inputs or outputs; it only traps.
         #[cfg(target_arch = "x86_64")]
         unsafe {
@@ -45,7 +46,7 @@ fn trap() -> ! {
         // SAFETY: as above.
         #[cfg(target_arch = "aarch64")]
         unsafe {
-            core::arch::asm!("brk #0x800", options(nomem, nostack))
+            core::arch::asm!("udf #0", options(nomem, nostack))
         };
     }
 }
