@@ -15,6 +15,8 @@ pub struct Arch {
     pub kbuild: &'static str,
     /// Debian's architecture: `amd64`, `arm64`.
     pub debian: &'static str,
+    /// Rust's `target_arch` (`CARGO_CFG_TARGET_ARCH`): `x86_64`, `aarch64`.
+    pub rust_arch: &'static str,
     /// GNU triple of the cross toolchain (`<triple>-gcc`): Debian's
     /// `gcc-<triple>` package.
     pub gnu: &'static str,
@@ -31,6 +33,7 @@ pub const ARCHES: &[Arch] = &[
         name: "x86_64",
         kbuild: "x86",
         debian: "amd64",
+        rust_arch: "x86_64",
         gnu: "x86_64-linux-gnu",
         rust_target: "x86_64-unknown-none",
         clang_target: "x86_64-linux-gnu",
@@ -39,6 +42,7 @@ pub const ARCHES: &[Arch] = &[
         name: "arm64",
         kbuild: "arm64",
         debian: "arm64",
+        rust_arch: "aarch64",
         gnu: "aarch64-linux-gnu",
         rust_target: "aarch64-unknown-none-softfloat",
         clang_target: "aarch64-linux-gnu",
@@ -60,6 +64,19 @@ impl Arch {
             format!("{}-", self.gnu)
         }
     }
+}
+
+/// Why bindings for a kernel of arch `kernel_arch` cannot be compiled for
+/// Rust `target_arch` `rust_arch` (type sizes and inline asm differ), in
+/// one line with the command that fixes it; `None` when they match.
+pub fn target_mismatch(kernel_arch: &str, rust_arch: &str, what: &str) -> Option<String> {
+    let arch = arch(kernel_arch)?;
+    (arch.rust_arch != rust_arch).then(|| {
+        format!(
+            "{what} is for {kernel_arch} kernels, but this build compiles for {rust_arch}: build through make (KDIR=<tree> picks the target), or cargo build --target {}",
+            arch.rust_target
+        )
+    })
 }
 
 /// The Debian architecture of this program's machine (`amd64` for an
@@ -106,6 +123,16 @@ mod tests {
         assert_eq!((a.kbuild, a.rust_target), ("x86", "x86_64-unknown-none"));
         assert_eq!(a.cross_compile("amd64"), "");
         assert!(arch("riscv").is_none());
+    }
+
+    #[test]
+    fn mismatch() {
+        assert_eq!(target_mismatch("arm64", "aarch64", "set 6.1-arm64"), None);
+        let err = target_mismatch("arm64", "x86_64", "set 6.1-arm64").unwrap();
+        assert!(err
+            .starts_with("set 6.1-arm64 is for arm64 kernels, but this build compiles for x86_64"));
+        assert!(err.ends_with("--target aarch64-unknown-none-softfloat"));
+        assert!(target_mismatch("x86_64", "aarch64", "set 6.1-amd64").is_some());
     }
 
     #[test]
