@@ -43,5 +43,5 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 # offline.
 checkout=$(echo "$repo" | sha256sum | cut -c1-8)
 bash "$mk/root-make.sh" "$root" "$repo" "$cargo_home/registry" "$cargo_home/git" -- \
-    env CARGO_HOME="$cargo_home" CARGO_TARGET_DIR=/var/lib/rust-ko/gen-target-$checkout \
+    env CARGO_HOME="$cargo_home" CARGO_TARGET_DIR="/var/lib/rust-ko/gen-target-$checkout" \
     cargo run --quiet --offline --manifest-path "$repo/Cargo.toml" -p gen -- "$@"

@@ -24,7 +24,7 @@ case $arch in
         # virt board; pauth-impdef: QEMU's fast pointer-auth algorithm (the
         # architected one makes boot 4x slower). The CPU has PAC, BTI, MTE,
         # as Debian's arm64 kernels expect to find.
-        qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on -accel tcg) qemu_pkg=qemu-system-arm console=ttyAMA0 ;;
+        qemu=(qemu-system-aarch64 -M virt -cpu 'max,pauth-impdef=on' -accel tcg) qemu_pkg=qemu-system-arm console=ttyAMA0 ;;
     *) die "no QEMU machine for $arch kernels" ;;
 esac
 

@@ -21,11 +21,15 @@ for dep in $(archive depends "$headers"); do
     case $dep in
         linux-headers-*-common*) extract+=("$dep") ;;
         linux-kbuild-*) native+=("$dep") ;;
-        gcc-*-for-host | gcc-[0-9]*) native+=("gcc-$(sed 's/^gcc-\([0-9]*\).*/\1/' <<<"$dep")-aarch64-linux-gnu") ;;
+        gcc-*-for-host | gcc-[0-9]*)
+            version=${dep#gcc-}
+            native+=("gcc-${version%%[!0-9]*}-aarch64-linux-gnu")
+            ;;
     esac
 done
-[ ${#extract[@]} -eq 2 ] && [ ${#native[@]} -eq 2 ] ||
+if [ ${#extract[@]} -ne 2 ] || [ ${#native[@]} -ne 2 ]; then
     die "$headers: expected -common, linux-kbuild and gcc dependencies, found: ${extract[*]:1} ${native[*]}"
+fi
 root=$(bash "$here/debian-root.sh" "$cache" "$codename" "${native[@]}" 2>&1) || die "${root#debian-root: }"
 if [ ! -f "$root/lib/modules/$release/build/include/generated/utsrelease.h" ]; then
     tmp=$(mktemp -d)
