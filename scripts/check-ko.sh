@@ -8,6 +8,10 @@
 set -euo pipefail
 
 ko=$1 kdir=$2 log=${3:-}
+# arm64 modules have checks of their own (BTI, pointer auth, arm64 relocations).
+if readelf -h "$ko" 2>/dev/null | grep -q 'Machine: *AArch64'; then
+    exec "$(dirname "$0")/check-ko-arm64.sh" "$ko" "$kdir"
+fi
 name=$(basename "$ko")
 fail=0
 bad() { echo "check-ko: $name: $*" >&2; fail=1; }

@@ -32,11 +32,16 @@ if [ "${kdir%% *}" != root ]; then
 fi
 read -r _ root _ <<<"$kdir"
 # gen loads libclang at run time; bindgen's clang is the root's.
-root=$(bash "$mk/debian-root.sh" "$cache" "$(basename "$root")" "linux-headers-$release" libclang-dev 2>&1) ||
+# (The headers are there: debian-headers.sh put them in, installed or,
+# for a cross-built kernel, extracted.)
+root=$(bash "$mk/debian-root.sh" "$cache" "$(basename "$root")" libclang-dev 2>&1) ||
     die "${root#debian-root: }"
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 # The root's own cargo and rustc (Debian's), a target directory of the
-# root's own (its rustc differs from this machine's), offline.
+# root's own (its rustc differs from this machine's) and of this checkout's
+# (two checkouts sharing one race: one's `cargo run` runs the other's gen),
+# offline.
+checkout=$(echo "$repo" | sha256sum | cut -c1-8)
 bash "$mk/root-make.sh" "$root" "$repo" "$cargo_home/registry" "$cargo_home/git" -- \
-    env CARGO_HOME="$cargo_home" CARGO_TARGET_DIR=/var/lib/rust-ko/gen-target \
+    env CARGO_HOME="$cargo_home" CARGO_TARGET_DIR="/var/lib/rust-ko/gen-target-$checkout" \
     cargo run --quiet --offline --manifest-path "$repo/Cargo.toml" -p gen -- "$@"

@@ -41,9 +41,11 @@ not_found="Unable to locate package|Can't select candidate|Can't find a source"
 # `make KERNEL=` sees it (every suite of bindings/mk/debian-suites.txt, an apt
 # configuration of its own: any Debian kernel, not only the host's suites).
 # Sets pkg; the messages are in $tmp/apt.log.
+# An arm64 kernel's packages are arm64 ones (`:arm64`), also on an amd64 machine.
+arch=$(bash "$here/../bindings/mk/debian-archive.sh" "$cache_root" arch "$release")
 fetch() {
     for pkg in "linux-binary-$release" "linux-image-$release" "linux-image-$release-unsigned"; do
-        bash "$here/../bindings/mk/debian-archive.sh" "$cache_root" download "$tmp" "$pkg" 2>"$tmp/apt.log" && return 0
+        bash "$here/../bindings/mk/debian-archive.sh" "$cache_root" download "$tmp" "$pkg:$arch" 2>"$tmp/apt.log" && return 0
         # Fall back to -unsigned only if this name is unknown, not on network errors.
         grep -qE "$not_found" "$tmp/apt.log" || return 1
     done

@@ -41,10 +41,13 @@ installed_sets() {
 # the newest release of its series and flavor in Debian's archive (every
 # suite of bindings/mk/debian-suites.txt), when its headers are not
 # installed here: "<release> <set>". Resolved at run time, so point
-# releases move on without a change here.
+# releases move on without a change here. amd64 and arm64 kernels (arm64
+# ones are cross-built, booted in qemu-system-aarch64).
 matrix_releases() {
     local list
-    list=$(bash "$repo/bindings/mk/debian-archive.sh" "$(ko_cache)" kernels amd64) || return
+    list=$(for arch in amd64 arm64; do
+        bash "$repo/bindings/mk/debian-archive.sh" "$(ko_cache)" kernels "$arch" || exit
+    done) || return
     awk '{ print $1 }' <<<"$list" | ko_facts releases | sort -V |
         awk '{ newest[$4] = $1 } END { for (s in newest) print newest[s], s }' |
         while read -r rel set; do

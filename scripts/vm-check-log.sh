@@ -57,7 +57,9 @@ fi
 
 # Words as the kernel prints them for warnings, oopses, panics and bad module loads.
 # The taint lines of unsigned out-of-tree modules match none of these.
-bad='\b(WARNING|BUG|Oops)\b|Unpatched return thunk|bad vermagic|Unknown rela relocation|Call Trace|general protection|[Kk]ernel panic'
+# (arm64 words its oopses "Internal error: ...", "Call trace:", "Unable to
+# handle kernel ...".)
+bad='\b(WARNING|BUG|Oops)\b|Unpatched return thunk|bad vermagic|Unknown rela relocation|Call [Tt]race|general protection|[Kk]ernel panic|Internal error:|Unable to handle kernel|module: unsupported RELA relocation'
 hits=$(grep -nE "$bad" <<<"$section" || true)
 for ere in "${allow[@]}"; do
     # grep -n prefixes "N:"; the pattern applies to the message without its timestamp.

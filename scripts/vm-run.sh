@@ -14,30 +14,39 @@ die() { echo "$me: $*" >&2; exit 1; }
 release=$1 snippet=$2
 shift 2
 
+here=$(cd "$(dirname "$0")" && pwd)
+# The machine QEMU emulates follows the kernel's Debian architecture.
+arch=$(bash "$here/../bindings/mk/debian-archive.sh" "${RUST_KO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rust-ko}" arch "$release")
+case $arch in
+    amd64)
+        qemu=(qemu-system-x86_64 -accel tcg -cpu max) qemu_pkg=qemu-system-x86 console=ttyS0 ;;
+    arm64)
+        # virt board; pauth-impdef: QEMU's fast pointer-auth algorithm (the
+        # architected one makes boot 4x slower). The CPU has PAC, BTI, MTE,
+        # as Debian's arm64 kernels expect to find.
+        qemu=(qemu-system-aarch64 -M virt -cpu 'max,pauth-impdef=on' -accel tcg) qemu_pkg=qemu-system-arm console=ttyAMA0 ;;
+    *) die "no QEMU machine for $arch kernels" ;;
+esac
+
 need() { command -v "$1" >/dev/null || die "$1 not found; install the Debian package $2"; }
-need qemu-system-x86_64 qemu-system-x86
+need "${qemu[0]}" "$qemu_pkg"
 need cpio cpio
 need gzip gzip
 need timeout coreutils
-[ -x /bin/busybox ] || die "/bin/busybox not found; install the Debian package busybox-static"
-# Package `busybox` also provides /bin/busybox, but linked against libc, which is not
-# in the initramfs.
-if ldd /bin/busybox >/dev/null 2>&1; then
-    die "/bin/busybox is dynamically linked; install the Debian package busybox-static"
-fi
+busybox=$("$here/busybox.sh" "$arch") || exit 1
 
 timeout_s=${VM_TIMEOUT:-120}
 [[ $timeout_s =~ ^[0-9]+$ ]] || die "VM_TIMEOUT must be a number of seconds"
 [ -f "$snippet" ] || die "no such snippet file: $snippet"
 for f in "$@"; do [ -f "$f" ] || die "no such file: $f"; done
 
-vmlinuz=$("$(dirname "$0")/kernel-image.sh" "$release")
+vmlinuz=$("$here/kernel-image.sh" "$release")
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 mkdir -p "$root"/{bin,dev,proc,sys,m}
-cp /bin/busybox "$root/bin/busybox"
+cp "$busybox" "$root/bin/busybox"
 cp "$snippet" "$root/snippet.sh"
 [ $# -eq 0 ] || cp "$@" "$root/m/"
 
@@ -80,11 +89,11 @@ chmod 755 "$root/init"
 # escapes SeaBIOS prints (reset, clear screen, no line wrap): they would mess up the
 # caller's terminal and the log files.
 set +e
-timeout --foreground -k 5 "$timeout_s" qemu-system-x86_64 \
-    -accel tcg -cpu max -m "${VM_MEM:-1024}" -smp 1 \
+timeout --foreground -k 5 "$timeout_s" "${qemu[@]}" \
+    -m "${VM_MEM:-1024}" -smp 1 \
     -nographic -no-reboot -net none \
     -kernel "$vmlinuz" -initrd "$tmp/initrd.gz" \
-    -append "console=ttyS0 panic=-1 quiet" \
+    -append "console=$console panic=-1 quiet" \
     </dev/null 2>"$tmp/qemu.err" | sed -u 's/\r//g; s/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[c78]//g' \
     | tee "$tmp/console.log"
 rc=${PIPESTATUS[0]}

@@ -33,6 +33,26 @@ printf '.text\n.globl init_module, cleanup_module\ninit_module: nop\nret\ncleanu
 as -o "$work/noendbr.ko" "$work/noendbr.s"
 echo 'foo.o: warning: objtool: bar(): unannotated intra-function call' >"$work/objtool.log"
 
+# arm64 (check-ko-arm64.sh): a BTI kernel, a pointer-auth-only one, a plain one.
+mkdir -p "$work/bti" "$work/pac" "$work/plain64"
+printf 'CONFIG_ARM64_BTI_KERNEL=y\nCONFIG_ARM64_PTR_AUTH_KERNEL=y\n' >"$work/bti/.config"
+echo 'CONFIG_ARM64_PTR_AUTH_KERNEL=y' >"$work/pac/.config"
+echo '# CONFIG_ARM64_PTR_AUTH_KERNEL is not set' >"$work/plain64/.config"
+fixture64() { # name init-body [more]
+    printf '.text\n.globl init_module, cleanup_module\ninit_module:\n%s\nret\ncleanup_module:\nbti c\nret\n%s\n' "$2" "${3:-}" >"$work/$1.s"
+    aarch64-linux-gnu-as -march=armv8.5-a -o "$work/$1.ko" "$work/$1.s"
+}
+fixture64 clean64 'paciasp
+autiasp'
+fixture64 fp64 'paciasp
+fmul d0, d0, d1
+autiasp'
+fixture64 got64 'paciasp
+adrp x0, :got:some_symbol
+ldr x0, [x0, :got_lo12:some_symbol]
+autiasp'
+fixture64 nopad64 'nop'
+
 passed=0 failed=0
 expect() { # fixture kdir expected-message [log]
     local out
@@ -56,5 +76,12 @@ expect noendbr noibt ''
 expect sealed ibt 'sealed the ENDBR of init_module'
 expect sealed_offset ibt 'sealed the ENDBR of cleanup_module'
 expect clean noibt 'objtool: 1 warning' objtool.log
+expect clean64 bti ''
+expect clean64 pac ''
+expect fp64 pac 'FP/SIMD'
+expect got64 pac 'R_AARCH64_ADR_GOT_PAGE'
+expect nopad64 bti 'init_module starts with'
+expect nopad64 pac 'no paciasp'
+expect nopad64 plain64 ''
 echo "check-ko selftest: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -67,6 +67,14 @@ fn run() -> Result<(), String> {
     for file in store::inputs(&set_dir)? {
         println!("cargo:rerun-if-changed={}", file.display());
     }
+    // A set of another arch would compile (it is only Rust) and lie about
+    // every size and offset.
+    let set = SetMeta::read(&set_dir)?;
+    let rust_arch = env::var("CARGO_CFG_TARGET_ARCH").map_err(|e| e.to_string())?;
+    let what = format!("set {}", set.name);
+    if let Some(message) = kernel_tree::arch::target_mismatch(&set.kernel.arch, &rust_arch, &what) {
+        return Err(message);
+    }
     let bindings = bindings_rs(&set_dir)?;
     println!("cargo:rustc-env=KO_BINDINGS_RS={}", bindings.display());
     Ok(())

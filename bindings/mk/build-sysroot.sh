@@ -3,12 +3,13 @@
 # with the kernel module's codegen flags, into a sysroot directory that
 # `rustc --sysroot` accepts. Called by mk/kmod.mk when DEST is missing.
 #
-# usage: build-sysroot.sh RUSTC CARGO DEST [RUSTFLAG...]
+# usage: build-sysroot.sh RUSTC CARGO DEST TARGET [RUSTFLAG...]
+#   TARGET: x86_64-unknown-none, aarch64-unknown-none-softfloat
+#   OBJCOPY (env): objcopy for TARGET's objects (default objcopy)
 set -euo pipefail
 
-rustc=$1 cargo=$2 dest=$3
-shift 3
-target=x86_64-unknown-none
+rustc=$1 cargo=$2 dest=$3 target=$4
+shift 4
 
 src=$("$rustc" --print sysroot)/lib/rustlib/src/rust/library
 if [ ! -f "$src/core/src/lib.rs" ]; then
@@ -51,11 +52,11 @@ done
 # compiler_builtins always defines weak mem* functions on "-none" targets;
 # hide them so modules call the kernel's exported, optimised versions.
 for f in "$lib"/libcompiler_builtins-*.rlib; do
-    objcopy --localize-symbol=memcpy --localize-symbol=memmove \
+    "${OBJCOPY:-objcopy}" --localize-symbol=memcpy --localize-symbol=memmove \
         --localize-symbol=memset --localize-symbol=memcmp \
         --localize-symbol=bcmp --localize-symbol=strlen "$f"
 done
 
-printf '%s\n' "$("$rustc" -V)" "$*" >"$work/sysroot/flags"
+printf '%s\n' "$("$rustc" -V)" "$target" "$*" >"$work/sysroot/flags"
 # Atomic publish: another build may have finished the same sysroot first.
 mv -T "$work/sysroot" "$dest" 2>/dev/null || [ -f "$dest/flags" ]

@@ -35,7 +35,9 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-objcopy -O binary --only-section=.ko_layout "$object" "$tmp/actual.bin"
+# OBJCOPY: Kbuild's, of the kernel's arch (a cross build's host objcopy
+# may not read the object).
+"${OBJCOPY:-objcopy}" -O binary --only-section=.ko_layout "$object" "$tmp/actual.bin"
 od -An -v -tu8 -w8 "$tmp/actual.bin" | tr -d ' ' >"$tmp/actual"
 grep -v '^#' "$expected" >"$tmp/expected"
 

@@ -11,7 +11,10 @@
 #        debian-archive.sh CACHE suite RELEASE    the suite shipping RELEASE; else
 #            one line naming the nearest releases, exit 1
 #        debian-archive.sh CACHE download DIR PACKAGE...   the .debs into DIR
-#        debian-archive.sh CACHE depends PACKAGE   its direct dependencies
+#        debian-archive.sh CACHE depends PACKAGE   its direct dependencies (names
+#            only: no architecture qualifier, no <virtual> brackets)
+#        debian-archive.sh CACHE version PACKAGE   its candidate version
+#        debian-archive.sh CACHE arch RELEASE      the Debian architecture of a kernel release
 # KO_FACTS (the ko-facts tool), when set, gives `suite` the flavor rule.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +56,8 @@ update() {
     touch "$cache/updated"
 }
 fresh() { [ -n "$(find "$cache/updated" -mmin -1440 2>/dev/null)" ]; }
+# Debian's arm64 flavors are arm64, arm64-16k, cloud-arm64, rt-arm64.
+arch_of() { case $1 in *-arm64 | *-arm64-16k) echo arm64 ;; *) echo amd64 ;; esac; }
 
 # "<release> <suite>" of every linux-headers-<release> package for ARCH:
 # the per-flavor header packages, not the meta packages or -common ones.
@@ -79,7 +84,7 @@ case $cmd in
     suite)
         release=${1:?release}
         fresh || update
-        all=$(kernels "$(case $release in *-arm64) echo arm64 ;; *) echo amd64 ;; esac)")
+        all=$(kernels "$(arch_of "$release")")
         found=$(awk -v r="$release" '$1 == r { print $2; exit }' <<<"$all")
         if [ -n "$found" ]; then
             echo "$found"
@@ -104,7 +109,13 @@ case $cmd in
         fresh || update
         apt-cache "${apt_opts[@]}" depends --no-recommends --no-suggests --no-conflicts \
             --no-breaks --no-replaces --no-enhances "${1:?package}" 2>/dev/null |
-            sed -n 's/^ *Depends: \([^ <>]*\).*/\1/p'
+            sed -n 's/^ *Depends: <\{0,1\}\([^ <>:]*\).*/\1/p'
         ;;
+    version)
+        fresh || update
+        apt-cache "${apt_opts[@]}" show --no-all-versions "${1:?package}" 2>/dev/null |
+            sed -n 's/^Version: //p' | head -n1 | grep . || die "no package ${1} in the archive"
+        ;;
+    arch) arch_of "${1:?release}" ;;
     *) die "unknown command $cmd" ;;
 esac

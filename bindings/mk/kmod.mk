@@ -12,6 +12,9 @@
 #   KDIR=DIR        kernel header tree (default: the running kernel's)
 #   KERNEL=RELEASE  a Debian kernel by release instead: its installed headers,
 #                   or headers fetched from Debian's archive (`make kernels` lists them)
+#   ARCH=arm64      optional: the tree's arch is read from it, ARCH only checked
+#   CROSS_COMPILE   cross toolchain prefix (default for an arm64 tree on amd64:
+#                   aarch64-linux-gnu-, from gcc-aarch64-linux-gnu)
 #   RUST_ROOT=DIR   toolchain holding bin/rustc, bin/cargo and rust-src (/usr)
 #   V=1             echo every command (cargo verbose too)
 #   RELEASE=1       optimised build without debug info
@@ -80,10 +83,12 @@ KO_PROFILES := --config 'profile.kernel.inherits="release"' \
 clean:
 	rm -rf $(KMOD_BUILD) $(KMOD_OUT)/$(KMOD_NAME).ko
 	$(Q)for target in $(wildcard $(KO_CACHE)/target/$(ko_checkout)-*); do \
+	    for triple in $$(cd $$target && ls -d *-unknown-none* 2>/dev/null); do \
 	    for profile in kernel kernel-release; do \
 	        RUSTC=$(RUST_ROOT)/bin/rustc $(RUST_ROOT)/bin/cargo clean -q -p $(KMOD_CRATE) \
 	            --manifest-path $(KMOD_MANIFEST) --target-dir $$target \
-	            --target x86_64-unknown-none --profile $$profile $(KO_PROFILES) || exit 1; \
+	            --target $$triple --profile $$profile $(KO_PROFILES) || exit 1; \
+	    done; \
 	    done; \
 	done
 
@@ -95,9 +100,10 @@ KO_SETS := $(abspath $(or $(KO_SETS_DIR),$(KO_MK_DIR)/../sets))
 KO_SHIM := $(abspath $(or $(KO_SHIM_DIR),$(KO_MK_DIR)/../shim))
 ko_facts_tool = $(shell bash $(KO_MK_DIR)/ko-facts.sh $(RUST_ROOT)/bin/rustc $(KO_TREE_CRATE) $(KO_CACHE))
 
-# Every Debian kernel Debian's archive has headers for, and the set for it.
+# Every Debian kernel Debian's archive has headers for, and the set for it
+# (ARCH=arm64: the arm64 ones).
 kernels:
-	@bash $(KO_MK_DIR)/kernels.sh $(KO_CACHE) $(ko_facts_tool) $(KO_SETS)
+	@bash $(KO_MK_DIR)/kernels.sh $(KO_CACHE) $(ko_facts_tool) $(KO_SETS) $(ARCH)
 
 # Everything below needs a kernel tree and a toolchain; `make clean`,
 # `make kernels` and the includer's own goals (setup, test, ...) must work
@@ -189,9 +195,21 @@ ifneq ($(ko_facts_failed),)
   $(error ko-facts failed (output above): $(KO_TREE_CRATE)/tool/ko-facts.rs, compiled with $(KO_RUSTC))
 endif
 include $(ko_facts)
-ifneq ($(KO_ARCH),x86_64)
-  ifneq ($(KO_ARCH),)
-    $(error KDIR=$(KDIR) is for $(KO_ARCH) ($(KO_RELEASE)); only x86_64 kernels are supported: point KDIR at an x86_64 header tree)
+ifneq ($(KO_ARCH),)
+  ifeq ($(KO_RUST_TARGET),)
+    $(error KDIR=$(KDIR) is for $(KO_ARCH) ($(KO_RELEASE)); only x86_64 and arm64 kernels are supported: point KDIR at such a header tree)
+  endif
+  # The tree's .config and the ARCH its Makefiles force must agree, and an
+  # ARCH given here must name the same arch (x86_64 is Kbuild's alias of x86).
+  ifneq ($(KO_TREE_ARCH),)
+    ifneq ($(KO_TREE_ARCH),$(KO_KBUILD_ARCH))
+      $(error KDIR=$(KDIR) is inconsistent: its .config is $(KO_ARCH), its .kernelvariables force ARCH=$(KO_TREE_ARCH); reinstall its linux-headers package)
+    endif
+  endif
+  ifneq ($(filter command line environment,$(origin ARCH)),)
+    ifeq ($(filter $(ARCH),$(KO_KBUILD_ARCH) $(KO_ARCH) $(if $(filter arm64,$(KO_ARCH)),aarch64)),)
+      $(error ARCH=$(ARCH) does not match KDIR=$(KDIR), an $(KO_KBUILD_ARCH) tree ($(KO_RELEASE)): make ARCH=$(KO_KBUILD_ARCH), or leave ARCH out)
+    endif
   endif
 endif
 ifneq ($(KO_FACTS_ERROR),)
@@ -210,9 +228,16 @@ endif
 # fast; only if that name is not on PATH, a make reading the file says what
 # CC really is. Packages: native gcc/clang only (gen's toolchain.rs has the
 # full rule).
+# A cross build (an arm64 tree on amd64) calls $(CROSS_COMPILE)gcc-N: the
+# cross compiler, gcc-aarch64-linux-gnu.
+CROSS_COMPILE ?= $(KO_CROSS_COMPILE)
 ko_on_path = $(wildcard $(if $(findstring /,$(1)),$(1),$(addsuffix /$(1),$(subst :, ,$(PATH)))))
 ko_cc := $(patsubst $$(CROSS_COMPILE)%,%,$(lastword $(filter $$(CROSS_COMPILE)%,$(file <$(KDIR)/.kernelvariables))))
-ifeq ($(call ko_on_path,$(or $(ko_cc),gcc)),)
+ifneq ($(CROSS_COMPILE),)
+  ifeq ($(call ko_on_path,$(CROSS_COMPILE)$(or $(ko_cc),gcc)),)
+    $(error KDIR=$(KDIR) is an $(KO_ARCH) kernel, cross-compiled with $(CROSS_COMPILE)$(or $(ko_cc),gcc), which is not installed: $(if $(filter aarch64-linux-gnu-,$(CROSS_COMPILE)),sudo apt-get install gcc-aarch64-linux-gnu,install it or set CROSS_COMPILE))
+  endif
+else ifeq ($(call ko_on_path,$(or $(ko_cc),gcc)),)
   ko_cc := $(shell printf 'CC = gcc\n-include $(KDIR)/.kernelvariables\nko-cc:;@echo $$(CC)\n' | \
       $(MAKE) -s --no-print-directory -f - ko-cc $(if $(filter command line,$(origin CC)),CC='$(CC)'))
   ko_cc := $(firstword $(foreach w,$(filter-out -%,$(ko_cc)),$(if $(call ko_on_path,$(w)),,$(w))))
@@ -224,13 +249,18 @@ endif
 
 ## Codegen flags, from the kernel's .config ###################################
 
+# Every arch: static relocations (the module loader resolves no GOT),
+# abort on panic, symbols the kernel's Rust tools can demangle.
+KO_RUSTFLAGS := -Crelocation-model=static -Cpanic=abort -Cembed-bitcode=n \
+    -Csymbol-mangling-version=v0
+ifeq ($(KO_ARCH),arm64)
+include $(KO_MK_DIR)/arm64-flags.mk
+else
 # x86_64-unknown-none is soft-float (no x87/SSE/AVX), has no red zone and
 # aborts on panic; the kernel module loader also needs static relocations
 # and the kernel code model, and direct calls to memcpy & co. (-Zplt=yes:
 # the target's default calls them through the GOT, which the loader rejects).
-KO_RUSTFLAGS := -Ccode-model=kernel -Crelocation-model=static -Cno-redzone=y \
-    -Cpanic=abort -Cforce-unwind-tables=n -Cembed-bitcode=n \
-    -Csymbol-mangling-version=v0 -Zplt=yes
+KO_RUSTFLAGS += -Ccode-model=kernel -Cno-redzone=y -Cforce-unwind-tables=n -Zplt=yes
 # Mitigations the kernel was built with; mixing is refused by rustc and
 # objtool, so core is compiled with the same set.
 ko_retpoline := $(CONFIG_MITIGATION_RETPOLINE)$(CONFIG_RETPOLINE)
@@ -241,6 +271,7 @@ KO_RUSTFLAGS += $(if $(CONFIG_X86_KERNEL_IBT),-Zcf-protection=branch)
 # and retpolined indirect jumps are slow.
 KO_RUSTFLAGS += $(if $(CONFIG_X86_KERNEL_IBT)$(ko_retpoline),-Cjump-tables=n)
 KO_RUSTFLAGS += $(if $(CONFIG_CALL_PADDING),-Zpatchable-function-entry=$(CONFIG_FUNCTION_PADDING_BYTES)$(comma)$(CONFIG_FUNCTION_PADDING_BYTES))
+endif
 KO_RUSTFLAGS += $(if $(CONFIG_FRAME_POINTER),-Cforce-frame-pointers=y)
 KO_RUSTFLAGS := $(strip $(KO_RUSTFLAGS))
 
@@ -256,7 +287,7 @@ KO_CFG_FLAGS := $(foreach v,$(KO_AT_LEAST),--cfg kernel_at_least=\"$(v)\") \
 
 # core/alloc/compiler_builtins compiled with exactly these flags, shared by
 # every build with the same toolchain and flags; `make clean` keeps it.
-KO_SYSROOT_KEY := $(shell printf '%s\n' '$(KO_RUST_VERSION)' '$(KO_RUSTFLAGS)' | sha256sum | cut -c1-16)
+KO_SYSROOT_KEY := $(shell printf '%s\n' '$(KO_RUST_VERSION)' '$(KO_RUST_TARGET)' '$(KO_RUSTFLAGS)' | sha256sum | cut -c1-16)
 KO_SYSROOT := $(KO_CACHE)/sysroot/$(KO_SYSROOT_KEY)
 
 # REGEN=1: the bindings build script generates a set for exactly this
@@ -267,7 +298,7 @@ KO_SYSROOT := $(KO_CACHE)/sysroot/$(KO_SYSROOT_KEY)
 ko_regen_key := $(if $(filter 1,$(REGEN)),-regen-$(shell echo '$(strip $(KERNEL_INCLUDE))' | sha256sum | cut -c1-8))
 
 KO_PROFILE := $(if $(filter 1,$(RELEASE)),kernel-release,kernel)
-KO_TARGET_TRIPLE := x86_64-unknown-none
+KO_TARGET_TRIPLE := $(KO_RUST_TARGET)
 KO_WORK := $(abspath $(KMOD_BUILD))/$(KO_RELEASE)
 # cargo's target directory (see KO_CACHE above); sets from elsewhere
 # (KO_SETS_DIR: tests) and REGEN=1 builds get their own, so they never mix.
@@ -287,7 +318,7 @@ endif
 
 # Everything that changes the output but not a file's timestamp: rewritten
 # only when it changes, so a no-op `make` stays a no-op.
-ko_inputs := $(KO_RUST_VERSION) | $(KO_RUSTFLAGS) | $(KO_CFG_FLAGS) | $(KO_SET_DIR) | $(KO_SHIM_DIR) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB) | $(KO_MK_DIR)
+ko_inputs := $(KO_RUST_VERSION) | $(KO_TARGET_TRIPLE) $(CROSS_COMPILE) | $(KO_RUSTFLAGS) | $(KO_CFG_FLAGS) | $(KO_SET_DIR) | $(KO_SHIM_DIR) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB) | $(KO_MK_DIR)
 $(shell mkdir -p $(KO_KBUILD) && printf '%s\n' '$(ko_inputs)' > $(KO_KBUILD)/inputs.new && \
     if cmp -s $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; then rm $(KO_KBUILD)/inputs.new; \
     else mv $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; fi)
@@ -296,7 +327,7 @@ $(shell mkdir -p $(KO_KBUILD) && printf '%s\n' '$(ko_inputs)' > $(KO_KBUILD)/inp
 
 $(KO_SYSROOT)/flags:
 	$(call ko_say,SYSROOT,core+alloc for $(KO_RELEASE) (once per toolchain and flag set))
-	$(Q)bash $(KO_MK_DIR)/build-sysroot.sh $(KO_RUSTC) $(KO_CARGO) $(KO_SYSROOT) $(KO_RUSTFLAGS)
+	$(Q)OBJCOPY=$(CROSS_COMPILE)objcopy bash $(KO_MK_DIR)/build-sysroot.sh $(KO_RUSTC) $(KO_CARGO) $(KO_SYSROOT) $(KO_TARGET_TRIPLE) $(KO_RUSTFLAGS)
 
 # cargo's dep-info lists the module's sources: cargo only runs when one
 # changed. (Only those that still exist: a file that is gone, say a deleted
@@ -327,7 +358,7 @@ $(KO_KBUILD)/Kbuild: $(KO_KBUILD)/inputs
 $(KO_KO): $(KO_LIB) $(KO_KBUILD)/Kbuild $(KO_MK_DIR)/module.kbuild \
         $(wildcard $(KO_SET_DIR)/layout.txt $(KO_SET_DIR)/wrappers.c) \
         $(KDIR)/include/config/auto.conf $(wildcard $(KDIR)/Module.symvers)
-	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) modules
+	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) ARCH=$(KO_KBUILD_ARCH) CROSS_COMPILE=$(CROSS_COMPILE) modules
 
 # The copy may come from a build for another kernel: refresh it whenever it
 # differs from this kernel's .ko, whatever the timestamps say.

@@ -16,7 +16,7 @@ use kernel_gen::generate::{self, SetFiles, META_TOML};
 use kernel_gen::progress::Progress;
 use kernel_gen::setdiff::{differing_files, read_set, Files, SetDiff};
 use kernel_gen::shim::Shim;
-use kernel_gen::tree::{Tree, SUPPORTED_ARCH};
+use kernel_gen::tree::{supported_arch, Tree};
 use kernel_gen::write::Staging;
 use kernel_gen::{committed_sets, meta, store};
 
@@ -259,5 +259,5 @@ fn newest_installed<'a>(trees: &'a [Tree], set: &str) -> Option<&'a Tree> {
     // `discover` sorts the trees of one set newest first.
     trees
         .iter()
-        .find(|t| t.arch == SUPPORTED_ARCH && t.set_name() == set)
+        .find(|t| supported_arch(&t.arch) && t.set_name() == set)
 }

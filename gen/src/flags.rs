@@ -151,6 +151,7 @@ const KEEP_EXACT: &[&str] = &[
     "-mno-red-zone",
     "-msoft-float",
     "-mgeneral-regs-only",
+    "-mlittle-endian",
     "-fshort-wchar",
     "-funsigned-char",
     "-fsigned-char",

@@ -52,10 +52,10 @@ pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFile
             kbuild::probe(tree)
         })
         .with_context(|| format!("set {name}"))?;
-    let target = match tree.arch.as_str() {
-        "x86_64" => "--target=x86_64-linux-gnu",
-        other => bail!("no clang target for {other}"),
-    };
+    // libclang parses the headers as the kernel's arch: type sizes,
+    // alignment and predefined macros (__aarch64__) follow from it.
+    let target = format!("--target={}", tree.target()?.clang_target);
+    let target = target.as_str();
     let shim_dir = shim
         .dir
         .canonicalize()

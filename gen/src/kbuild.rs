@@ -19,18 +19,28 @@ fn verbose() -> bool {
     std::env::var_os("GEN_VERBOSE").is_some_and(|v| v != "0")
 }
 
-/// `make -C <tree> M=<dir> <targets>` with a neutral environment.
-fn make(tree: &Path, dir: &Path) -> Command {
+/// `make -C <path> M=<dir> <targets>` with a neutral environment, for the
+/// tree's arch: `ARCH` and, cross-building, `CROSS_COMPILE` (Debian's
+/// trees force ARCH themselves but leave the compiler prefix to the caller).
+fn make(tree: &Tree, path: &Path, dir: &Path) -> Result<Command> {
     let mut cmd = Command::new("make");
     cmd.arg("-C")
-        .arg(tree)
+        .arg(path)
         .arg(format!("M={}", dir.display()))
+        .arg(format!("ARCH={}", tree.target()?.kbuild))
+        .arg(format!("CROSS_COMPILE={}", tree.cross_compile()?))
         .env("LC_ALL", "C")
         .env_remove("MAKEFLAGS")
         .env_remove("MFLAGS")
         .env_remove("MAKELEVEL")
         .stdin(Stdio::null());
-    cmd
+    Ok(cmd)
+}
+
+/// A binutils tool for the tree's arch (`objcopy`, or cross
+/// `aarch64-linux-gnu-objcopy`): the host's build only knows its own arch.
+pub fn binutil(tree: &Tree, tool: &str) -> Result<String> {
+    Ok(format!("{}{tool}", tree.cross_compile()?))
 }
 
 /// Builds `genprobe.o` in a temporary external-module directory with
@@ -47,7 +57,7 @@ pub fn probe(tree: &Tree) -> Result<Flags> {
         .path
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", tree.path.display()))?;
-    let output = make(&objtree, dir.path())
+    let output = make(tree, &objtree, dir.path())?
         .arg(format!("{PROBE}.o"))
         .output()
         .context("cannot run make (install it: sudo apt-get install make)")?;
@@ -115,7 +125,7 @@ pub fn compile_in(
         fs::write(dir.path().join(name), text)?;
     }
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let output = make(&tree.path, dir.path())
+    let output = make(tree, &tree.path, dir.path())?
         .arg("-k")
         .arg(format!("-j{jobs}"))
         .args(&objects)
@@ -127,7 +137,7 @@ pub fn compile_in(
         // An objtool that crashed after its warning (5.10's does) left no
         // object to read: build it again without objtool.
         if objects.iter().any(|o| !dir.path().join(o).exists()) {
-            make(&tree.path, dir.path())
+            make(tree, &tree.path, dir.path())?
                 .arg("-k")
                 .arg("OBJECT_FILES_NON_STANDARD=y")
                 .args(&objects)
@@ -169,7 +179,7 @@ pub fn assembler_messages(
     );
     fs::write(dir.path().join("Kbuild"), kbuild)?;
     fs::write(dir.path().join(name), text)?;
-    let status = make(&tree.path, dir.path())
+    let status = make(tree, &tree.path, dir.path())?
         .arg(format!("{stem}.s"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -194,8 +204,11 @@ pub fn assembler_messages(
         .collect();
     let plain = dir.path().join(format!("{stem}-plain.s"));
     fs::write(&plain, &asm)?;
-    let output = Command::new("as")
-        .arg("--64")
+    let mut assembler = Command::new(binutil(tree, "as")?);
+    if tree.arch == "x86_64" {
+        assembler.arg("--64");
+    }
+    let output = assembler
         .arg("-o")
         .arg("/dev/null")
         .arg(&plain)

@@ -409,7 +409,7 @@ pub fn verify(tree: &Tree, shim: &Shim, mut items: Vec<Item>) -> Result<Verified
                 kbuild::first_diagnostic(&log)
             );
         }
-        let values = read_section(&dir.path().join("layout.o"))?;
+        let values = read_section(tree, &dir.path().join("layout.o"))?;
         if values.len() != items.len() {
             bail!(
                 "{LAYOUT_C}: section {SECTION} holds {} values, expected {}",
@@ -497,10 +497,11 @@ fn plain_message(message: &str) -> String {
     message.trim().to_string()
 }
 
-/// The little-endian u64s of `section` in an object file, via objcopy.
-fn read_section(object: &Path) -> Result<Vec<u64>> {
+/// The little-endian u64s of `section` in an object file, via the tree
+/// arch's objcopy.
+fn read_section(tree: &Tree, object: &Path) -> Result<Vec<u64>> {
     let bin = object.with_extension("bin");
-    let out = Command::new("objcopy")
+    let out = Command::new(kbuild::binutil(tree, "objcopy")?)
         .args(["-O", "binary", &format!("--only-section={SECTION}")])
         .arg(object)
         .arg(&bin)

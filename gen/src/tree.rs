@@ -14,8 +14,17 @@ use kernel_tree::{leading_version, KernelId};
 use semver::VersionReq;
 use walkdir::WalkDir;
 
-/// The only architecture gen generates sets for (the bindings target).
-pub const SUPPORTED_ARCH: &str = "x86_64";
+/// Whether gen generates sets for `arch` (the architectures of
+/// `kernel_tree::arch::ARCHES`, which the bindings can target).
+pub fn supported_arch(arch: &str) -> bool {
+    kernel_tree::arch::arch(arch).is_some()
+}
+
+/// The supported architectures, for messages: `x86_64, arm64`.
+fn supported_arches() -> String {
+    let names: Vec<&str> = kernel_tree::arch::ARCHES.iter().map(|a| a.name).collect();
+    names.join(", ")
+}
 
 /// Where header trees are searched by default: Debian's `/usr/src/linux-headers-*`
 /// and `/lib/modules/<release>/build`.
@@ -50,16 +59,30 @@ impl Tree {
     }
 
     pub fn ensure_supported_arch(&self) -> Result<()> {
-        if self.arch != SUPPORTED_ARCH {
-            bail!(
+        self.target().map(|_| ())
+    }
+
+    /// How to build for this tree's arch: Kbuild's ARCH, the compilers'
+    /// targets, the cross prefix.
+    pub fn target(&self) -> Result<&'static kernel_tree::arch::Arch> {
+        kernel_tree::arch::arch(&self.arch).ok_or_else(|| {
+            anyhow!(
                 "header tree {} (release {}) is for {}, but gen generates bindings for {} kernels only",
                 self.path.display(),
                 self.release,
                 self.arch,
-                SUPPORTED_ARCH
-            );
-        }
-        Ok(())
+                supported_arches()
+            )
+        })
+    }
+
+    /// `CROSS_COMPILE` for this tree's Kbuild on this machine (empty when
+    /// native): Debian's trees name their compiler `$(CROSS_COMPILE)gcc-N`
+    /// and leave the prefix to the caller.
+    pub fn cross_compile(&self) -> Result<String> {
+        Ok(self
+            .target()?
+            .cross_compile(kernel_tree::arch::host_debian_arch()))
     }
 }
 
@@ -178,7 +201,7 @@ pub fn select(trees: &[Tree], query: &Query, flavor: Option<&str>) -> Result<Vec
     let native: Vec<&Tree> = matching
         .iter()
         .copied()
-        .filter(|t| t.arch == SUPPORTED_ARCH)
+        .filter(|t| supported_arch(&t.arch))
         .collect();
     if native.is_empty() {
         let found: Vec<String> = matching
@@ -189,7 +212,7 @@ pub fn select(trees: &[Tree], query: &Query, flavor: Option<&str>) -> Result<Vec
             "the installed headers for {} are for another architecture: {}; gen generates bindings for {} kernels only",
             query.describe(),
             found.join(", "),
-            SUPPORTED_ARCH
+            supported_arches()
         );
     }
     let flavored: Vec<&Tree> = match flavor {

@@ -44,15 +44,15 @@ fn headers_for_another_arch() {
     let env = Env::new("arch");
     let tree = fake_tree(
         &env.search,
-        "linux-headers-1.2.0-7-arm64",
-        "1.2.0-7-arm64",
+        "linux-headers-1.2.0-7-riscv64",
+        "1.2.0-7-riscv64",
         (1, 2, 3),
-        ARM_CONFIG,
+        RISCV_CONFIG,
     );
     let out = env.gen(&["1.2"]);
     assert_one_line_error(&out, "another architecture");
     let out = env.gen(&["--kdir", tree.to_str().unwrap()]);
-    assert_one_line_error(&out, "is for arm64");
+    assert_one_line_error(&out, "is for riscv");
     assert_nothing_written(&env);
 }
 

@@ -330,10 +330,10 @@ fn list_shows_trees_and_sets() {
     env.tree("linux-headers-1.2.0-7-fake", "1.2.0-7-fake", (1, 2, 3));
     fake_tree(
         &env.search,
-        "linux-headers-1.2.0-7-arm",
-        "1.2.0-7-arm64",
+        "linux-headers-1.2.0-7-riscv",
+        "1.2.0-7-riscv64",
         (1, 2, 3),
-        ARM_CONFIG,
+        RISCV_CONFIG,
     );
     assert!(env.gen(&["1.2"]).status.success());
     let out = env.gen(&["--list"]);
@@ -341,7 +341,7 @@ fn list_shows_trees_and_sets() {
     let text = stdout(&out);
     assert!(text.contains("1.2-fake"), "{text}");
     assert!(text.contains("1.2.0-7-fake"), "{text}");
-    assert!(text.contains("arm64"), "{text}");
+    assert!(text.contains("riscv"), "{text}");
     assert!(text.contains("Committed sets"), "{text}");
     assert!(text.contains("headers installed"), "{text}");
 }

@@ -7,6 +7,7 @@
 //! the one reader of a set's files, which may be stored as deltas of
 //! another set's (`store`, `delta`).
 
+pub mod arch;
 pub mod delta;
 pub mod sets;
 pub mod store;
@@ -307,6 +308,32 @@ mod tests {
         assert_eq!(flavor_from_release("6.1.0-0.deb11.52-rt-amd64"), "rt-amd64");
         assert_eq!(flavor_from_release("5.10.0-46-686-pae"), "686-pae");
         assert_eq!(flavor_from_release("7.3.4+deb13-arm64"), "arm64");
+        assert_eq!(flavor_from_release("6.1.0-57-cloud-arm64"), "cloud-arm64");
+        assert_eq!(flavor_from_release("6.1.0-57-rt-arm64"), "rt-arm64");
+        assert_eq!(flavor_from_release("6.12.117+deb12-arm64-16k"), "arm64-16k");
+    }
+
+    #[test]
+    fn arm64_set_names() {
+        let k = |release: &str, version| KernelId {
+            release: release.to_string(),
+            version,
+            arch: "arm64".to_string(),
+            flavor: flavor_from_release(release),
+            config: String::new(),
+        };
+        assert_eq!(
+            k("6.1.0-57-arm64", Version::new(6, 1, 192)).set_name(),
+            "6.1-arm64"
+        );
+        assert_eq!(
+            k("6.12.117+deb12-cloud-arm64", Version::new(6, 12, 117)).set_name(),
+            "6.12-cloud-arm64"
+        );
+        assert_eq!(
+            k("7.3.4+deb13-rt-arm64", Version::new(7, 3, 4)).set_name(),
+            "7.3-rt-arm64"
+        );
     }
 
     #[test]
@@ -384,6 +411,10 @@ mod tests {
             "x86_64"
         );
         assert_eq!(arch_from_config("CONFIG_ARM64=y\n"), "arm64");
+        // An arm64 .config names CONFIG_ARM (unset) and ARM64 options too.
+        let arm64 = "CONFIG_ARM64=y\nCONFIG_64BIT=y\n# CONFIG_ARM is not set\nCONFIG_ARM64_BTI_KERNEL=y\nCONFIG_ARM64_VA_BITS=48\n";
+        assert_eq!(arch_from_config(arm64), "arm64");
+        assert!(arch::arch(arch_from_config(arm64)).is_some());
         assert_eq!(arch_from_config("# CONFIG_X86_64 is not set\n"), "unknown");
     }
 }

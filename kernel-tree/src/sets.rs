@@ -254,6 +254,19 @@ mod tests {
     }
 
     #[test]
+    fn arm64_kernel_gets_the_arm64_set() {
+        let sets = sets();
+        // Another point release, another config: the same flavor serves.
+        let k = kernel("6.1.0-58-arm64", (6, 1), "arm64", "arm64", "Z");
+        let choice = choose(&k, &sets).unwrap();
+        assert_eq!(choice.set.name, "6.1-arm64");
+        assert!(choice.reason.starts_with("same 6.1 and flavor arm64"));
+        // A config identical to the amd64 set's still never picks it.
+        let k = kernel("6.1.0-58-arm64", (6, 1), "arm64", "arm64", "A");
+        assert_eq!(choose(&k, &sets).unwrap().set.name, "6.1-arm64");
+    }
+
+    #[test]
     fn several_candidates_first_by_name() {
         let mut sets = sets();
         sets.insert(

@@ -17,7 +17,7 @@
 //!   ko-facts choose KDIR SETS_DIR  `<set>: <why>`, or exit 1 with the reason
 //!   ko-facts make KDIR SETS_DIR SHIM_DIR CACHE
 //!                                  make assignments (KO_RELEASE, KO_SET_DIR,
-//!                                  ...) for bindings/mk/kmod.mk; a tree or
+//!                                  KO_RUST_TARGET, ...) for bindings/mk/kmod.mk; a tree or
 //!                                  choice that fails sets KO_FACTS_ERROR. A
 //!                                  set stored as deltas is materialized in
 //!                                  CACHE/sets: KO_SET_DIR has full files
@@ -166,6 +166,27 @@ fn make_vars(
         ),
         ("KO_SET_NAME", k.set_name()),
     ];
+    // How to build for its arch from this machine (unsupported: empty,
+    // which the fragment reports); KO_TREE_ARCH, the ARCH the tree forces
+    // on Kbuild, tells a tree whose .config and Makefiles disagree.
+    inputs.push(kdir.join(".kernelvariables"));
+    let host = kernel_tree::arch::host_debian_arch();
+    let arch = kernel_tree::arch::arch(&k.arch);
+    vars.extend([
+        ("KO_KBUILD_ARCH", arch.map_or("", |a| a.kbuild).to_string()),
+        (
+            "KO_CROSS_COMPILE",
+            arch.map(|a| a.cross_compile(host)).unwrap_or_default(),
+        ),
+        (
+            "KO_RUST_TARGET",
+            arch.map_or("", |a| a.rust_target).to_string(),
+        ),
+        (
+            "KO_TREE_ARCH",
+            kernel_tree::arch::tree_kbuild_arch(kdir).unwrap_or_default(),
+        ),
+    ]);
     if let Some(args) = sets {
         let choice = SetMeta::read_all(args.sets).and_then(|all| {
             let c = choose(&k, &all).map_err(|e| {

@@ -32,10 +32,21 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 fn trap() -> ! {
-    // `ud2` raises the invalid-opcode trap, what BUG() does: without a
-    // `__bug_table` entry the kernel reports "invalid opcode" and oopses.
     loop {
-        // SAFETY: `ud2` has no inputs or outputs; it only traps.
-        unsafe { core::arch::asm!("ud2", options(nomem, nostack)) };
+        // An undefined instruction oopses the task, as x86's BUG() (`ud2`,
+        // "invalid opcode") does. On arm64 `udf` ("Undefined instruction"),
+        // not BUG()'s `brk`: a debug exception leaves the dying task with
+        // every exception masked, which 7.x then warns about in
+        // __switch_to ("Unexpected DAIF value").
+        // SAFETY: the instruction has no inputs or outputs; it only traps.
+        #[cfg(target_arch = "x86_64")]
+        unsafe {
+            core::arch::asm!("ud2", options(nomem, nostack))
+        };
+        // SAFETY: as above.
+        #[cfg(target_arch = "aarch64")]
+        unsafe {
+            core::arch::asm!("udf #0", options(nomem, nostack))
+        };
     }
 }

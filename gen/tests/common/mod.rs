@@ -132,7 +132,8 @@ pub fn fake_tree(
 }
 
 pub const X86_CONFIG: &str = "# fake\nCONFIG_X86_64=y\nCONFIG_CC_VERSION_TEXT=\"gcc (fake) 1.0\"\n";
-pub const ARM_CONFIG: &str = "CONFIG_ARM64=y\nCONFIG_CC_VERSION_TEXT=\"gcc (fake) 1.0\"\n";
+/// An architecture gen does not generate for.
+pub const RISCV_CONFIG: &str = "CONFIG_RISCV=y\nCONFIG_CC_VERSION_TEXT=\"gcc (fake) 1.0\"\n";
 
 /// A shim directory for the fake API.
 pub fn fake_shim(root: &Path) -> PathBuf {
