@@ -7,12 +7,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 real_kdir=/lib/modules/$(. "$here/scripts/lib.sh"; release_of linux-headers-amd64)/build
 
-# A header tree configured for arm64.
-mkdir -p "$work/arm64/include/generated" "$work/arm64/include/config"
-echo '#define UTS_RELEASE "6.1.0-99-arm64"' >"$work/arm64/include/generated/utsrelease.h"
-printf 'CONFIG_ARM64=y\nCONFIG_64BIT=y\n' | tee "$work/arm64/.config" >"$work/arm64/include/config/auto.conf"
-mkdir -p "$work/arm64/include/generated/uapi/linux"
-echo '#define LINUX_VERSION_CODE 393472' >"$work/arm64/include/generated/uapi/linux/version.h"
+# A header tree configured for an architecture without support (x86_64
+# and arm64 have it): riscv.
+mkdir -p "$work/riscv/include/generated" "$work/riscv/include/config"
+echo '#define UTS_RELEASE "6.1.0-99-riscv64"' >"$work/riscv/include/generated/utsrelease.h"
+printf 'CONFIG_RISCV=y\nCONFIG_64BIT=y\n' | tee "$work/riscv/.config" >"$work/riscv/include/config/auto.conf"
+mkdir -p "$work/riscv/include/generated/uapi/linux"
+echo '#define LINUX_VERSION_CODE 393472' >"$work/riscv/include/generated/uapi/linux/version.h"
 # A toolchain without rust-src.
 mkdir -p "$work/rust/bin" "$work/rust/sysroot"
 # shellcheck disable=SC2016 # the fake rustc expands $1 itself
@@ -46,7 +47,7 @@ expect() { # description expected-text make-args...
 }
 expect "missing KDIR" "sudo apt-get install linux-headers-0.0.0-none" KDIR=/lib/modules/0.0.0-none/build
 expect "not a header tree" "is not a prepared kernel header tree" KDIR="$work"
-expect "other arch" "is for arm64" KDIR="$work/arm64"
+expect "other arch" "is for riscv (6.1.0-99-riscv64); only x86_64 and arm64" KDIR="$work/riscv"
 expect "no rustc" "no rustc at RUST_ROOT=$work/none" KDIR="$real_kdir" RUST_ROOT="$work/none"
 expect "no rust-src" "has no rust-src" KDIR="$real_kdir" RUST_ROOT="$work/rust"
 if command -v gcc-10 >/dev/null; then
