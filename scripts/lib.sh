@@ -57,6 +57,23 @@ matrix_releases() {
         done | sort -V
 }
 
+# Whether the mirror lists RELEASE's image but does not serve it (404).
+# Other errors are not this: the VM step that needs the image reports them.
+image_missing() {
+    local image
+    image=$("$repo/scripts/kernel-image.sh" "$1" 2>&1) && return 1
+    [[ $image == *" 404 Not Found"* ]]
+}
+
+# The example crates: every crate under examples/ but the out-of-tree template.
+example_crates() {
+    local dir
+    for dir in "$repo"/examples/*/Cargo.toml; do
+        dir=${dir%/Cargo.toml}
+        [ "${dir##*/}" = out-of-tree ] || echo "${dir##*/}"
+    done
+}
+
 # The header tree `make KERNEL=RELEASE` builds against, as a path on this
 # machine (inside its build root, if it has one).
 kernel_tree() {
