@@ -83,34 +83,6 @@ kernel_checks() {
         run "static/$rel/$example" scripts/check-ko.sh "$dir/$example.ko" "$kdir" "$log"
     done
 }
-releases=$(supported_releases)
-for rel in $releases; do
-    kernel_checks "$rel" "$(expected_set "/lib/modules/$rel/build")" vm
-done
-
-# The rest of the kernel matrix (scripts/lib.sh matrix_releases): the newest
-# release of every committed set's series and flavor in Debian's archive,
-# built with make KERNEL= (headers fetched, with an older Debian release's
-# own compiler, or in a build root of a newer one), checked and loaded in
-# its own kernel. A kernel whose image the mirror lists but does not serve
-# (404) has hello and the examples built and checked but not booted, and
-# counts as skipped. (An older point release cannot stand in for it: the
-# layout proof rightly refuses the set for one, as it does for 5.10 rt.)
-skipped=0
-# "<release> <set>" of every matrix kernel booted, for the downstream projects.
-booted=
-while read -r rel set; do
-    [ -n "$rel" ] || continue
-    if image_missing "$rel"; then
-        kernel_checks "$rel" "$set" static
-        skipped=$((skipped + 1))
-        echo "skip  vm/$rel: its image is listed but not served (404)"
-    else
-        kernel_checks "$rel" "$set" vm
-        booted+="$rel $set"$'\n'
-    fi
-done <<<"$matrix"
-
 # Module projects of a user's own, outside the repository, from the template
 # (`make new`): on the crates by path, and through `cargo vendor` output
 # (built with no network). Each is built for every kernel and loaded.
@@ -119,25 +91,74 @@ downstream=$(mktemp -d)
 trap 'rm -rf "$downstream"' EXIT
 run downstream/create/path tests/downstream.sh create path "$downstream" oot_path
 run downstream/create/vendor tests/downstream.sh create vendor "$downstream" oot_vendor
-for rel in $releases; do
-    for name in oot_path oot_vendor; do
+
+# kernel_job RELEASE SET installed|matrix: everything one kernel is tested
+# with: kernel_checks, then the template projects built and loaded. An
+# installed kernel gets the path and the vendored project; a matrix kernel
+# (scripts/lib.sh matrix_releases: the newest release of every committed
+# set's series and flavor in Debian's archive, built with make KERNEL=:
+# headers fetched, with an older Debian release's own compiler, or in a
+# build root of a newer one) the path one (the vendored one differs only
+# in where the crates come from). A kernel whose image the mirror lists but
+# does not serve (404) has everything built and checked but not booted, and
+# its VM steps count as skipped. (An older point release cannot stand in
+# for it: the layout proof rightly refuses the set for one, as it does for
+# 5.10 rt.)
+kernel_job() {
+    local rel=$1 set=$2 projects=(oot_path) name mode=vm
+    [ "$3" != installed ] || projects+=(oot_vendor)
+    if [ "$3" = matrix ] && image_missing "$rel"; then
+        mode=static
+    fi
+    kernel_checks "$rel" "$set" "$mode"
+    for name in "${projects[@]}"; do
         run "downstream/build/$rel/$name" tests/downstream.sh build "$downstream/$name" "$rel" "$out/downstream/$rel"
     done
-    run "downstream/vm/$rel" tests/downstream.sh vm "$rel" "$out/downstream/$rel" oot_path oot_vendor
-done
-# The matrix kernels: the path project (the vendored one differs only in
-# where the crates come from), built with make KERNEL= and loaded where the
-# kernel boots.
-while read -r rel set; do
-    [ -n "$rel" ] || continue
-    run "downstream/build/$rel/oot_path" tests/downstream.sh build "$downstream/oot_path" "$rel" "$out/downstream/$rel"
-    if grep -qxF "$rel $set" <<<"$booted"; then
-        run "downstream/vm/$rel" tests/downstream.sh vm "$rel" "$out/downstream/$rel" oot_path
+    if [ "$mode" = vm ]; then
+        run "downstream/vm/$rel" tests/downstream.sh vm "$rel" "$out/downstream/$rel" "${projects[@]}"
     else
-        skipped=$((skipped + 1))
-        echo "skip  downstream/vm/$rel: its image is listed but not served (404)"
+        skipped=$((skipped + 2))
+        echo "skip  vm/$rel, downstream/vm/$rel: its image is listed but not served (404)"
     fi
-done <<<"$matrix"
+}
+
+# The kernels, KO_TEST_JOBS (default 2) at a time: most of a kernel's time
+# is one process (a single-threaded QEMU, rustc's codegen, Kbuild's link),
+# and every cache they share is written atomically. Each kernel's lines are
+# printed together when it is done; its counts come back through a file.
+releases=$(supported_releases)
+kernels=$(
+    for rel in $releases; do echo "$rel $(expected_set "/lib/modules/$rel/build") installed"; done
+    sed -e '/^$/d' -e 's/$/ matrix/' <<<"$matrix"
+)
+skipped=0
+jobs=$out/kernels
+mkdir -p "$jobs"
+declare -A job_release
+finish_job() {
+    local pid rel p f s
+    wait -n -p pid
+    rel=${job_release[$pid]}
+    unset "job_release[$pid]"
+    cat "$jobs/$rel.out"
+    read -r p f s <"$jobs/$rel.counts" 2>/dev/null ||
+        { p=0 f=1 s=0; echo "FAIL  $rel: its checks stopped before counting (log: $jobs/$rel.out)"; }
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+# kernel_job with counts of its own, its lines and counts into $jobs.
+counted_job() {
+    local passed=0 failed=0 skipped=0
+    kernel_job "$@" >"$jobs/$1.out" 2>&1
+    echo "$passed $failed $skipped" >"$jobs/$1.counts"
+}
+while read -r rel set kind; do
+    [ -n "$rel" ] || continue
+    while [ ${#job_release[@]} -ge "${KO_TEST_JOBS:-2}" ]; do finish_job; done
+    counted_job "$rel" "$set" "$kind" &
+    job_release[$!]=$rel
+done <<<"$kernels"
+while [ ${#job_release[@]} -gt 0 ]; do finish_job; done
+
 # REGEN=1 from vendored crates, offline: the generator and bindgen come from
 # vendor/ too. One kernel (it compiles bindgen and runs gen: ~75 s).
 rel=${releases%%$'\n'*}
