@@ -29,11 +29,15 @@ use crate::write::Staging;
 pub const REPACK: &str = "cargo run -p gen -- --repack";
 
 /// The set that set `name` is stored against if it is committed: its
-/// series' plain arch flavor (`6.1-rt-amd64` -> `6.1-amd64`); none for a
-/// set of that flavor itself.
+/// series' plain arch flavor (`6.1-rt-amd64` -> `6.1-amd64`, `6.12-arm64-16k`
+/// -> `6.12-arm64`); none for a set of that flavor itself. Debian's flavors
+/// are `[variant-]arch[-page size]`: the arch is the last word that does not
+/// start with a digit.
 pub fn default_base(name: &str) -> Option<String> {
     let (series, flavor) = name.split_once('-')?;
-    let arch = flavor.rsplit('-').next()?;
+    let arch = flavor
+        .rsplit('-')
+        .find(|word| !word.starts_with(|c: char| c.is_ascii_digit()))?;
     (arch != flavor).then(|| format!("{series}-{arch}"))
 }
 
@@ -277,6 +281,11 @@ mod tests {
         );
         assert_eq!(default_base("6.1-amd64"), None);
         assert_eq!(default_base("7.3-rt-arm64").as_deref(), Some("7.3-arm64"));
+        assert_eq!(
+            default_base("6.12-arm64-16k").as_deref(),
+            Some("6.12-arm64")
+        );
+        assert_eq!(default_base("6.12-arm64"), None);
     }
 
     fn set(flavor: &str, version: &str, rs: &str) -> Files {
