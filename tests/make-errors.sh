@@ -14,6 +14,13 @@ echo '#define UTS_RELEASE "6.1.0-99-riscv64"' >"$work/riscv/include/generated/ut
 printf 'CONFIG_RISCV=y\nCONFIG_64BIT=y\n' | tee "$work/riscv/.config" >"$work/riscv/include/config/auto.conf"
 mkdir -p "$work/riscv/include/generated/uapi/linux"
 echo '#define LINUX_VERSION_CODE 393472' >"$work/riscv/include/generated/uapi/linux/version.h"
+# An arm64 header tree whose cross compiler (gcc-99) is not installed.
+mkdir -p "$work/arm64/include/generated/uapi/linux" "$work/arm64/include/config"
+echo '#define UTS_RELEASE "6.1.0-99-arm64"' >"$work/arm64/include/generated/utsrelease.h"
+printf 'CONFIG_ARM64=y\nCONFIG_64BIT=y\n' | tee "$work/arm64/.config" >"$work/arm64/include/config/auto.conf"
+echo '#define LINUX_VERSION_CODE 393472' >"$work/arm64/include/generated/uapi/linux/version.h"
+# shellcheck disable=SC2016 # make's variable, as Debian's trees write it
+echo 'CC = $(CROSS_COMPILE)gcc-99' >"$work/arm64/.kernelvariables"
 # A toolchain without rust-src.
 mkdir -p "$work/rust/bin" "$work/rust/sysroot"
 # shellcheck disable=SC2016 # the fake rustc expands $1 itself
@@ -48,6 +55,11 @@ expect() { # description expected-text make-args...
 expect "missing KDIR" "sudo apt-get install linux-headers-0.0.0-none" KDIR=/lib/modules/0.0.0-none/build
 expect "not a header tree" "is not a prepared kernel header tree" KDIR="$work"
 expect "other arch" "is for riscv (6.1.0-99-riscv64); only x86_64 and arm64" KDIR="$work/riscv"
+expect "no cross compiler" "aarch64-linux-gnu-gcc-99, which is not installed: sudo apt-get install gcc-99-aarch64-linux-gnu" \
+    KDIR="$work/arm64"
+expect "ARCH vs arm64 tree" "ARCH=x86 does not match KDIR=$work/arm64, an arm64 tree (6.1.0-99-arm64): make ARCH=arm64" \
+    KDIR="$work/arm64" ARCH=x86
+expect "ARCH vs x86 tree" "ARCH=arm64 does not match KDIR=$real_kdir, an x86 tree" KDIR="$real_kdir" ARCH=arm64
 expect "no rustc" "no rustc at RUST_ROOT=$work/none" KDIR="$real_kdir" RUST_ROOT="$work/none"
 expect "no rust-src" "has no rust-src" KDIR="$real_kdir" RUST_ROOT="$work/rust"
 if command -v gcc-10 >/dev/null; then

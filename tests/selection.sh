@@ -64,5 +64,13 @@ dir=$(copy 6.1-amd64 6.2-amd64)
 sed -i 's/^version = .*/version = "6.2.0"/' "$dir/6.2-amd64/meta.toml"
 expect other-version "$amd64" "$dir" 'no committed binding set for kernel'
 
+# 4. A set of another arch: 6.1-arm64 under the amd64 name is never chosen
+#    for the amd64 kernel; relabelled x86_64 as well, the proof stops it.
+dir=$(copy 6.1-arm64 6.1-amd64)
+sed -i -e 's/^set = .*/set = "6.1-amd64"/' -e 's/^flavor = .*/flavor = "amd64"/' "$dir/6.1-amd64/meta.toml"
+expect arm64-set-by-name "$amd64" "$dir" 'committed sets: 6.1-amd64 (for arm64)'
+sed -i 's/^arch = .*/arch = "x86_64"/' "$dir/6.1-amd64/meta.toml"
+expect arm64-set-as-x86 "$amd64" "$dir" 'layout mismatch: '
+
 echo "selection: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -229,13 +229,13 @@ endif
 # CC really is. Packages: native gcc/clang only (gen's toolchain.rs has the
 # full rule).
 # A cross build (an arm64 tree on amd64) calls $(CROSS_COMPILE)gcc-N: the
-# cross compiler, gcc-aarch64-linux-gnu.
+# cross compiler, Debian's gcc-N-aarch64-linux-gnu.
 CROSS_COMPILE ?= $(KO_CROSS_COMPILE)
 ko_on_path = $(wildcard $(if $(findstring /,$(1)),$(1),$(addsuffix /$(1),$(subst :, ,$(PATH)))))
 ko_cc := $(patsubst $$(CROSS_COMPILE)%,%,$(lastword $(filter $$(CROSS_COMPILE)%,$(file <$(KDIR)/.kernelvariables))))
 ifneq ($(CROSS_COMPILE),)
   ifeq ($(call ko_on_path,$(CROSS_COMPILE)$(or $(ko_cc),gcc)),)
-    $(error KDIR=$(KDIR) is an $(KO_ARCH) kernel, cross-compiled with $(CROSS_COMPILE)$(or $(ko_cc),gcc), which is not installed: $(if $(filter aarch64-linux-gnu-,$(CROSS_COMPILE)),sudo apt-get install gcc-aarch64-linux-gnu,install it or set CROSS_COMPILE))
+    $(error KDIR=$(KDIR) is an $(KO_ARCH) kernel, cross-compiled with $(CROSS_COMPILE)$(or $(ko_cc),gcc), which is not installed: $(if $(filter aarch64-linux-gnu-,$(CROSS_COMPILE)),sudo apt-get install $(if $(filter gcc-%,$(ko_cc)),$(ko_cc)-aarch64-linux-gnu,gcc-aarch64-linux-gnu),install it or set CROSS_COMPILE))
   endif
 else ifeq ($(call ko_on_path,$(or $(ko_cc),gcc)),)
   ko_cc := $(shell printf 'CC = gcc\n-include $(KDIR)/.kernelvariables\nko-cc:;@echo $$(CC)\n' | \

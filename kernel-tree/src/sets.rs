@@ -139,7 +139,14 @@ pub fn choose<'a>(kernel: &KernelId, sets: &'a [SetMeta]) -> Result<Choice<'a>, 
     }
     Err(Box::new(NoSet {
         kernel: kernel.clone(),
-        have: sets.iter().map(|s| s.name.clone()).collect(),
+        // A set whose name hides its arch (a renamed copy) says it.
+        have: sets
+            .iter()
+            .map(|s| match s.kernel.arch == kernel.arch {
+                true => s.name.clone(),
+                false => format!("{} (for {})", s.name, s.kernel.arch),
+            })
+            .collect(),
     }))
 }
 
