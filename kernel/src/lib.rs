@@ -22,6 +22,9 @@ pub use kernel_bindings as bindings;
 pub mod alloc;
 pub mod error;
 #[cfg(target_os = "none")]
+pub mod fs;
+pub mod ioctl;
+#[cfg(target_os = "none")]
 pub mod miscdev;
 pub mod module;
 #[cfg(all(target_os = "none", not(test)))]
@@ -30,6 +33,8 @@ pub mod param;
 pub mod print;
 #[cfg(target_os = "none")]
 pub mod sync;
+#[cfg(target_os = "none")]
+pub mod task;
 pub mod user;
 
 pub use error::{code, Error, Result};
@@ -46,11 +51,13 @@ pub mod prelude {
     pub use rust_alloc::{boxed::Box, string::String, sync::Arc, vec::Vec};
 
     #[cfg(target_os = "none")]
+    pub use crate::fs::{File, OpenFile};
+    #[cfg(target_os = "none")]
     pub use crate::miscdev::{MiscDevice, MiscRegistration};
     #[cfg(target_os = "none")]
-    pub use crate::sync::{Mutex, SpinLock};
+    pub use crate::sync::{CondVar, Mutex, PollCondVar, SpinLock};
     #[cfg(target_os = "none")]
     pub use crate::user::{UserSliceReader, UserSliceWriter};
     #[cfg(target_os = "none")]
-    pub use crate::{new_mutex, new_spinlock};
+    pub use crate::{new_condvar, new_mutex, new_poll_condvar, new_spinlock};
 }

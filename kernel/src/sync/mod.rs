@@ -25,10 +25,14 @@ use crate::alloc::BoxExt;
 use crate::bindings;
 use crate::error::Result;
 
+mod condvar;
 mod mutex;
+pub mod poll;
 mod spinlock;
 
+pub use condvar::CondVar;
 pub use mutex::{Mutex, MutexBackend, MutexGuard};
+pub use poll::{PollCondVar, PollTable};
 pub use spinlock::{SpinLock, SpinLockBackend, SpinLockGuard};
 
 /// A lock class for lockdep: one `static` per lock initialisation site.
