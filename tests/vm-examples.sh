@@ -8,6 +8,11 @@
 #           permissions, times=abc is refused by insmod, the defaults work;
 #   echo    /dev/rust_echo reads back a short write, a write larger than a
 #           page, and a read at an offset;
+#   fifo    /dev/rust_fifo (tests/vm/fifo-test.c): O_NONBLOCK reads and
+#           writes give EAGAIN, poll reports POLLIN/POLLOUT, lseek is ESPIPE,
+#           ioctls work (ENOTTY, EFAULT), a reader sleeps until a write wakes
+#           it, a poller likewise, a signal ends the sleep with EINTR; then
+#           100 loads and unloads leave the kmalloc slabs where they were;
 #   panic   now=1 panics in init: message and location are logged, the oops
 #           kills insmod only, and the kernel still answers after it (no
 #           module is loaded after it: see the end of the snippet).
@@ -27,12 +32,22 @@ fail() { echo "$me: $rel: FAIL: $*"; exit 1; }
 
 # Build: one cargo target directory for all four (the kernel crate is
 # compiled once).
-for crate in hello params echo panic; do
+for crate in hello params echo fifo panic; do
     if ! make --no-print-directory -C "$repo" "${kernel[@]}" KMOD_CRATE="$crate" \
         KMOD_BUILD="$out/build" KMOD_OUT="$out" >"$out/build-$crate.log" 2>&1; then
         cat "$out/build-$crate.log"
         fail "building $crate"
     fi
+done
+
+# User-space test programs, static, for the kernel's architecture.
+case $(bash "$repo/bindings/mk/debian-archive.sh" "$(ko_cache)" arch "$rel") in
+    arm64) cc=aarch64-linux-gnu-gcc ;;
+    *) cc=gcc ;;
+esac
+for prog in fifo-test; do
+    "$cc" -static -O2 -Wall -Werror -o "$out/$prog" "$repo/tests/vm/$prog.c" \
+        || fail "building tests/vm/$prog.c with $cc (arm64: apt-get install libc6-dev-arm64-cross)"
 done
 
 # Where the panic! in examples/panic is, as the panic handler prints it.
@@ -84,6 +99,24 @@ check "echo busy while open" sh -c 'exec 3<'$d'; ! rmmod echo 2>/dev/null'
 rmmod echo
 check "echo gone" test ! -e $d
 
+insmod fifo.ko
+check "fifo device" test -c /dev/rust_fifo
+for t in nonblock roundtrip read poll signal; do check "fifo $t" ./fifo-test $t; done
+rmmod fifo
+
+# Loading and unloading 100 times must not grow the kmalloc slabs (a leak
+# of one object per cycle would add 100): active objects, summed.
+kmalloc_objs() { awk '/^kmalloc-/ { n += $2 } END { print n }' /proc/slabinfo; }
+cycles() { i=0; while [ $i -lt 100 ]; do insmod "$1" && rmmod "${1%.ko}" || return 1; i=$((i + 1)); done; }
+for m in fifo.ko; do
+    insmod $m && rmmod ${m%.ko}
+    before=$(kmalloc_objs)
+    check "${m%.ko} 100 loads" cycles $m
+    after=$(kmalloc_objs)
+    echo "slab: ${m%.ko}: $before -> $after kmalloc objects"
+    check "${m%.ko} no slab growth" test $((after - before)) -lt 50
+done
+
 # Last: the oops kills insmod (status 139 or similar), not the kernel: the
 # shell goes on, and the kernel still answers. (No module is loaded after
 # it: on 6.6 and later the dead insmod leaves its on-stack entry in
@@ -114,6 +147,10 @@ expected=(
     'vm-examples: echo chunked write ok' 'vm-examples: echo read at offset ok'
     'vm-examples: echo read at end ok' 'vm-examples: echo busy while open ok'
     'echo: exit after 9 opens' 'vm-examples: echo gone ok'
+    'fifo: /dev/rust_fifo ready (4096 bytes)' 'vm-examples: fifo device ok'
+    'vm-examples: fifo nonblock ok' 'vm-examples: fifo roundtrip ok' 'vm-examples: fifo read ok'
+    'vm-examples: fifo poll ok' 'vm-examples: fifo signal ok' 'fifo: exit'
+    'vm-examples: fifo 100 loads ok' 'vm-examples: fifo no slab growth ok'
     'panic: init (now=true)'
     "rust: panic at $panic_at asked to panic (now=true)"
     'vm-examples: survived'
@@ -122,7 +159,7 @@ expected=(
 
 start=$SECONDS
 "$repo/scripts/vm-run.sh" "$rel" "$out/snippet.sh" \
-    "$out"/{hello,params,echo,panic}.ko >"$out/vm.log" 2>"$out/vm.err" \
+    "$out"/{hello,params,echo,fifo,panic}.ko "$out/fifo-test" >"$out/vm.log" 2>"$out/vm.err" \
     || { cat "$out/vm.err"; tail -n 60 "$out/vm.log"; fail "the VM did not finish"; }
 vm_s=$((SECONDS - start))
 # The deliberate oops: ud2 reports "invalid opcode" ("Oops: invalid opcode"
@@ -141,4 +178,4 @@ fi
 oopses=$(awk '/^==== kernel log end ====$/ { exit } on { print } /^==== kernel log begin ====$/ { on = 1 }' \
     "$out/vm.log" | sed -E 's/^\[ *[0-9.]+\] //' | grep -cE "$oops")
 [ "$oopses" = 1 ] || fail "$oopses oopses ($oops) in the kernel log, expected 1"
-echo "vm-examples $rel: hello params echo panic ok, ${#expected[@]} lines, ${vm_s}s in the VM"
+echo "vm-examples $rel: hello params echo fifo panic ok, ${#expected[@]} lines, ${vm_s}s in the VM"
