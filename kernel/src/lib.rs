@@ -32,16 +32,30 @@ mod panic;
 pub mod param;
 pub mod print;
 #[cfg(target_os = "none")]
+pub mod procfs;
+#[cfg(target_os = "none")]
+pub mod seq_file;
+#[cfg(target_os = "none")]
 pub mod sync;
 #[cfg(target_os = "none")]
+pub mod sysfs;
+#[cfg(target_os = "none")]
 pub mod task;
+#[cfg(target_os = "none")]
+pub mod time;
+#[cfg(target_os = "none")]
+pub mod timer;
 pub mod user;
+#[cfg(target_os = "none")]
+pub mod workqueue;
 
 pub use error::{code, Error, Result};
 pub use module::Module;
 
 /// Items a module crate needs in scope.
 pub mod prelude {
+    #[cfg(target_os = "none")]
+    pub use crate::alloc::ArcExt;
     pub use crate::alloc::{AllocError, BoxExt, VecExt};
     pub use crate::error::{code::*, Error, Result};
     pub use crate::module::Module;
