@@ -12,7 +12,12 @@
 #           writes give EAGAIN, poll reports POLLIN/POLLOUT, lseek is ESPIPE,
 #           ioctls work (ENOTTY, EFAULT), a reader sleeps until a write wakes
 #           it, a poller likewise, a signal ends the sleep with EINTR; then
-#           100 loads and unloads leave the kmalloc slabs where they were;
+#   counter /proc/rust_counter shows ticks (timer), kicks (work) and sweeps
+#           (delayed work on the module's workqueue) going up; sysfs
+#           /sys/module/counter/ticks is 644, shows and takes a number,
+#           refuses text; both files are gone after rmmod;
+#   fifo, counter: 100 loads and unloads each leave the kmalloc slabs
+#           where they were;
 #   panic   now=1 panics in init: message and location are logged, the oops
 #           kills insmod only, and the kernel still answers after it (no
 #           module is loaded after it: see the end of the snippet).
@@ -32,7 +37,7 @@ fail() { echo "$me: $rel: FAIL: $*"; exit 1; }
 
 # Build: one cargo target directory for all four (the kernel crate is
 # compiled once).
-for crate in hello params echo fifo panic; do
+for crate in hello params echo fifo counter panic; do
     if ! make --no-print-directory -C "$repo" "${kernel[@]}" KMOD_CRATE="$crate" \
         KMOD_BUILD="$out/build" KMOD_OUT="$out" >"$out/build-$crate.log" 2>&1; then
         cat "$out/build-$crate.log"
@@ -104,16 +109,31 @@ check "fifo device" test -c /dev/rust_fifo
 for t in nonblock roundtrip read poll signal; do check "fifo $t" ./fifo-test $t; done
 rmmod fifo
 
+insmod counter.ko
+count() { awk -v k="$1" '$1 == k { print $2 }' /proc/rust_counter; }
+t1=$(count ticks) k1=$(count kicks) s1=$(count sweeps)
+sleep 1
+check "counter ticks" test "$(count ticks)" -gt "$t1"
+check "counter kicks" test "$(count kicks)" -gt "$k1"
+check "counter sweeps" test "$(count sweeps)" -gt "$s1"
+a=/sys/module/counter/ticks
+check "counter sysfs mode" test "$(stat -c %a $a)" = 644
+echo 1000000 >$a
+check "counter sysfs write" test "$(cat $a)" -ge 1000000 -a "$(count ticks)" -ge 1000000
+check "counter sysfs bad write" sh -c "! echo abc >$a 2>/dev/null"
+rmmod counter
+check "counter files gone" test ! -e /proc/rust_counter -a ! -e $a
+
 # Loading and unloading 100 times must not grow the kmalloc slabs (a leak
 # of one object per cycle would add 100): active objects, summed.
 kmalloc_objs() { awk '/^kmalloc-/ { n += $2 } END { print n }' /proc/slabinfo; }
 cycles() { i=0; while [ $i -lt 100 ]; do insmod "$1" && rmmod "${1%.ko}" || return 1; i=$((i + 1)); done; }
-for m in fifo.ko; do
+for m in fifo.ko counter.ko; do
     insmod $m && rmmod ${m%.ko}
-    before=$(kmalloc_objs)
+    before=$(kmalloc_objs) t0=$(date +%s)
     check "${m%.ko} 100 loads" cycles $m
     after=$(kmalloc_objs)
-    echo "slab: ${m%.ko}: $before -> $after kmalloc objects"
+    echo "slab: ${m%.ko}: $before -> $after kmalloc objects, $(($(date +%s) - t0)) s"
     check "${m%.ko} no slab growth" test $((after - before)) -lt 50
 done
 
@@ -150,7 +170,12 @@ expected=(
     'fifo: /dev/rust_fifo ready (4096 bytes)' 'vm-examples: fifo device ok'
     'vm-examples: fifo nonblock ok' 'vm-examples: fifo roundtrip ok' 'vm-examples: fifo read ok'
     'vm-examples: fifo poll ok' 'vm-examples: fifo signal ok' 'fifo: exit'
+    'counter: counting' 'vm-examples: counter ticks ok' 'vm-examples: counter kicks ok'
+    'vm-examples: counter sweeps ok' 'vm-examples: counter sysfs mode ok'
+    'vm-examples: counter sysfs write ok' 'vm-examples: counter sysfs bad write ok'
+    'counter: exit (counted)' 'vm-examples: counter files gone ok'
     'vm-examples: fifo 100 loads ok' 'vm-examples: fifo no slab growth ok'
+    'vm-examples: counter 100 loads ok' 'vm-examples: counter no slab growth ok'
     'panic: init (now=true)'
     "rust: panic at $panic_at asked to panic (now=true)"
     'vm-examples: survived'
@@ -159,7 +184,7 @@ expected=(
 
 start=$SECONDS
 "$repo/scripts/vm-run.sh" "$rel" "$out/snippet.sh" \
-    "$out"/{hello,params,echo,fifo,panic}.ko "$out/fifo-test" >"$out/vm.log" 2>"$out/vm.err" \
+    "$out"/{hello,params,echo,fifo,counter,panic}.ko "$out/fifo-test" >"$out/vm.log" 2>"$out/vm.err" \
     || { cat "$out/vm.err"; tail -n 60 "$out/vm.log"; fail "the VM did not finish"; }
 vm_s=$((SECONDS - start))
 # The deliberate oops: ud2 reports "invalid opcode" ("Oops: invalid opcode"
@@ -178,4 +203,4 @@ fi
 oopses=$(awk '/^==== kernel log end ====$/ { exit } on { print } /^==== kernel log begin ====$/ { on = 1 }' \
     "$out/vm.log" | sed -E 's/^\[ *[0-9.]+\] //' | grep -cE "$oops")
 [ "$oopses" = 1 ] || fail "$oopses oopses ($oops) in the kernel log, expected 1"
-echo "vm-examples $rel: hello params echo fifo panic ok, ${#expected[@]} lines, ${vm_s}s in the VM"
+echo "vm-examples $rel: hello params echo fifo counter panic ok, ${#expected[@]} lines, ${vm_s}s in the VM"
