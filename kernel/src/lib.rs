@@ -25,6 +25,8 @@ pub mod error;
 pub mod fs;
 pub mod ioctl;
 #[cfg(target_os = "none")]
+pub mod kthread;
+#[cfg(target_os = "none")]
 pub mod miscdev;
 pub mod module;
 #[cfg(all(target_os = "none", not(test)))]

@@ -98,10 +98,10 @@ impl CondVar {
     fn wake(&self, nr: c_int) {
         // SAFETY: the queue was initialised in new_pinned; __wake_up takes
         // its lock. TASK_NORMAL wakes interruptible and uninterruptible
-        // sleepers.
-        let _ = unsafe {
-            bindings::__wake_up(self.wait.get(), bindings::TASK_NORMAL, nr, ptr::null_mut())
-        };
+        // sleepers. (Its result, void before 6.6, is of no use.)
+        unsafe {
+            bindings::__wake_up(self.wait.get(), bindings::TASK_NORMAL, nr, ptr::null_mut());
+        }
     }
 
     /// Wakes one waiting task (and every `poll` waiter).

@@ -25,11 +25,13 @@ use crate::alloc::BoxExt;
 use crate::bindings;
 use crate::error::Result;
 
+mod completion;
 mod condvar;
 mod mutex;
 pub mod poll;
 mod spinlock;
 
+pub use completion::Completion;
 pub use condvar::CondVar;
 pub use mutex::{Mutex, MutexBackend, MutexGuard};
 pub use poll::{PollCondVar, PollTable};
