@@ -81,6 +81,12 @@ impl<'a> OpenFile<'a> {
         }
     }
 
+    /// The minor number of the device node being opened.
+    pub fn minor(&self) -> u32 {
+        // SAFETY: the inode is valid for the open call; iminor reads i_rdev.
+        unsafe { bindings::iminor(self.inode) }
+    }
+
     /// Makes the file a stream (`stream_open`): no file position, so
     /// `lseek`, `pread` and `pwrite` fail with `ESPIPE`, and reads and
     /// writes may run concurrently. The offset given to `read`/`write` is

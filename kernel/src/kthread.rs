@@ -46,11 +46,19 @@ impl KThread {
             f: UnsafeCell::new(Some(f)),
         })?;
         let data: *const Payload<F> = &*payload;
+        // Created stopped, so the reference below is taken before the
+        // thread can run (and exit); woken after.
         // SAFETY: `data` stays valid until after the thread has exited:
         // the handle owns it and drops it after kthread_stop; `name` is
-        // formatted with "%s" by the shim.
+        // the argument of the "%s" format.
         let task = unsafe {
-            bindings::kthread_run(Some(entry::<F>), data.cast_mut().cast(), name.as_ptr())
+            bindings::kthread_create_on_node(
+                Some(entry::<F>),
+                data.cast_mut().cast(),
+                bindings::NUMA_NO_NODE,
+                c"%s".as_ptr(),
+                name.as_ptr(),
+            )
         };
         // SAFETY: IS_ERR/PTR_ERR only look at the value.
         if unsafe { bindings::IS_ERR(task.cast()) } {
@@ -58,9 +66,13 @@ impl KThread {
             let errno = unsafe { bindings::PTR_ERR(task.cast()) } as c_int;
             return Err(Error::from_errno(errno));
         }
-        // SAFETY: a live task (just created); the reference keeps its
-        // task_struct until `stop`, even if the thread exits first.
-        unsafe { bindings::get_task_struct(task) };
+        // SAFETY: a live task that has not run yet; the reference keeps
+        // its task_struct until `stop`, even if the thread exits first.
+        // Then it may run.
+        unsafe {
+            bindings::get_task_struct(task);
+            bindings::wake_up_process(task);
+        }
         Ok(KThread {
             // SAFETY: not an error pointer, so not null.
             task: unsafe { NonNull::new_unchecked(task) },

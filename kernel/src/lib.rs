@@ -20,6 +20,8 @@ extern crate alloc as rust_alloc;
 pub use kernel_bindings as bindings;
 
 pub mod alloc;
+#[cfg(target_os = "none")]
+pub mod chrdev;
 pub mod error;
 #[cfg(target_os = "none")]
 pub mod fs;

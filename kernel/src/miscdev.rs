@@ -209,8 +209,24 @@ unsafe extern "C" fn open<T: MiscDevice>(inode: *mut inode, file: *mut file) -> 
     // calling us, and Drop's misc_deregister waits for it.
     let registration = unsafe { &*(*file).private_data.cast::<MiscRegistration<T>>() };
     // SAFETY: `file` and `inode` are being opened by this call.
+    unsafe { open_with::<T>(inode, file, &registration.shared) }
+}
+
+/// Opens `file` for `T` with the device's shared state: the per-file
+/// state goes to private_data, where the other operations find it.
+///
+/// # Safety
+///
+/// `inode` and `file` are being opened by the current `open` call, whose
+/// other file operations are this module's for `T`.
+pub(crate) unsafe fn open_with<T: MiscDevice>(
+    inode: *mut inode,
+    file: *mut file,
+    shared: &Arc<T::Shared>,
+) -> c_int {
+    // SAFETY: the caller's contract.
     let opening = unsafe { OpenFile::from_raw(file, inode) };
-    let state = match T::open(&opening, &registration.shared).and_then(|s| Ok(Box::try_alloc(s)?)) {
+    let state = match T::open(&opening, shared).and_then(|s| Ok(Box::try_alloc(s)?)) {
         Ok(state) => state,
         Err(error) => return error.to_errno(),
     };
@@ -219,7 +235,10 @@ unsafe extern "C" fn open<T: MiscDevice>(inode: *mut inode, file: *mut file) -> 
     0
 }
 
-unsafe extern "C" fn release<T: MiscDevice>(_inode: *mut inode, file: *mut file) -> c_int {
+pub(crate) unsafe extern "C" fn release<T: MiscDevice>(
+    _inode: *mut inode,
+    file: *mut file,
+) -> c_int {
     // SAFETY: set by a successful open() to a Box<T>; the last close.
     drop(unsafe { Box::from_raw((*file).private_data.cast::<T>()) });
     0
@@ -262,7 +281,7 @@ unsafe fn at_position(ppos: *mut loff_t, op: impl FnOnce(&mut i64) -> Result<usi
     }
 }
 
-unsafe extern "C" fn read<T: MiscDevice>(
+pub(crate) unsafe extern "C" fn read<T: MiscDevice>(
     file: *mut file,
     buf: *mut c_char,
     count: usize,
@@ -276,7 +295,7 @@ unsafe extern "C" fn read<T: MiscDevice>(
     unsafe { at_position(ppos, |pos| T::read(state, file, &mut out, pos)) }
 }
 
-unsafe extern "C" fn write<T: MiscDevice>(
+pub(crate) unsafe extern "C" fn write<T: MiscDevice>(
     file: *mut file,
     buf: *const c_char,
     count: usize,
@@ -290,7 +309,7 @@ unsafe extern "C" fn write<T: MiscDevice>(
     unsafe { at_position(ppos, |pos| T::write(state, file, &mut input, pos)) }
 }
 
-unsafe extern "C" fn poll_fn<T: MiscDevice>(
+pub(crate) unsafe extern "C" fn poll_fn<T: MiscDevice>(
     file: *mut file,
     table: *mut poll_table,
 ) -> bindings::__poll_t {
@@ -308,13 +327,17 @@ fn ioctl_result(result: Result<isize>) -> c_long {
     }
 }
 
-unsafe extern "C" fn ioctl<T: MiscDevice>(file: *mut file, cmd: c_uint, arg: c_ulong) -> c_long {
+pub(crate) unsafe extern "C" fn ioctl<T: MiscDevice>(
+    file: *mut file,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_long {
     // SAFETY: a file operation of an opened file of this device.
     let (state, file) = unsafe { state::<T>(file) };
     ioctl_result(T::ioctl(state, file, cmd, arg as usize))
 }
 
-unsafe extern "C" fn compat_ioctl<T: MiscDevice>(
+pub(crate) unsafe extern "C" fn compat_ioctl<T: MiscDevice>(
     file: *mut file,
     cmd: c_uint,
     arg: c_ulong,
