@@ -19,7 +19,10 @@
 #   kthread init returns once its thread has run (a completion); the
 #           thread shows in ps while loaded; rmmod stops it (result 0) and
 #           it is gone;
-#   fifo, counter, kthread: 100 loads and unloads each leave the kmalloc
+#   chrdev  a region of four minors: /dev/rust_chr0..3 and
+#           /sys/class/rust_chr appear, each node reads its own minor,
+#           all are gone after rmmod;
+#   fifo, counter, kthread, chrdev: 100 loads and unloads each leave the kmalloc
 #           slabs where they were;
 #   panic   now=1 panics in init: message and location are logged, the oops
 #           kills insmod only, and the kernel still answers after it (no
@@ -40,7 +43,7 @@ fail() { echo "$me: $rel: FAIL: $*"; exit 1; }
 
 # Build: one cargo target directory for all four (the kernel crate is
 # compiled once).
-for crate in hello params echo fifo counter kthread panic; do
+for crate in hello params echo fifo counter kthread chrdev panic; do
     if ! make --no-print-directory -C "$repo" "${kernel[@]}" KMOD_CRATE="$crate" \
         KMOD_BUILD="$out/build" KMOD_OUT="$out" >"$out/build-$crate.log" 2>&1; then
         cat "$out/build-$crate.log"
@@ -133,11 +136,18 @@ check "kthread running" kthread_up
 rmmod kthread
 check "kthread gone" sh -c '! cat /proc/[0-9]*/comm 2>/dev/null | grep -qx rust_kthread'
 
+insmod chrdev.ko
+check "chrdev nodes" test -c /dev/rust_chr0 -a -c /dev/rust_chr3 -a ! -e /dev/rust_chr4
+check "chrdev class" test -e /sys/class/rust_chr/rust_chr2/dev
+check "chrdev minors" test "$(cat /dev/rust_chr2)" = "minor 2 open 1" -a "$(cat /dev/rust_chr0)" = "minor 0 open 2"
+rmmod chrdev
+check "chrdev gone" test ! -e /dev/rust_chr0 -a ! -e /sys/class/rust_chr
+
 # Loading and unloading 100 times must not grow the kmalloc slabs (a leak
 # of one object per cycle would add 100): active objects, summed.
 kmalloc_objs() { awk '/^kmalloc-/ { n += $2 } END { print n }' /proc/slabinfo; }
 cycles() { i=0; while [ $i -lt 100 ]; do insmod "$1" && rmmod "${1%.ko}" || return 1; i=$((i + 1)); done; }
-for m in fifo.ko counter.ko kthread.ko; do
+for m in fifo.ko counter.ko kthread.ko chrdev.ko; do
     insmod $m && rmmod ${m%.ko}
     before=$(kmalloc_objs) t0=$(date +%s)
     check "${m%.ko} 100 loads" cycles $m
@@ -185,9 +195,12 @@ expected=(
     'counter: exit (counted)' 'vm-examples: counter files gone ok'
     'kthread: thread running' 'vm-examples: kthread running ok'
     'kthread: stopped, result 0, woke' 'vm-examples: kthread gone ok'
+    'chrdev: 4 minors ready' 'vm-examples: chrdev nodes ok' 'vm-examples: chrdev class ok'
+    'vm-examples: chrdev minors ok' 'chrdev: exit after 2 opens' 'vm-examples: chrdev gone ok'
     'vm-examples: fifo 100 loads ok' 'vm-examples: fifo no slab growth ok'
     'vm-examples: counter 100 loads ok' 'vm-examples: counter no slab growth ok'
     'vm-examples: kthread 100 loads ok' 'vm-examples: kthread no slab growth ok'
+    'vm-examples: chrdev 100 loads ok' 'vm-examples: chrdev no slab growth ok'
     'panic: init (now=true)'
     "rust: panic at $panic_at asked to panic (now=true)"
     'vm-examples: survived'
@@ -196,7 +209,7 @@ expected=(
 
 start=$SECONDS
 "$repo/scripts/vm-run.sh" "$rel" "$out/snippet.sh" \
-    "$out"/{hello,params,echo,fifo,counter,kthread,panic}.ko "$out/fifo-test" >"$out/vm.log" 2>"$out/vm.err" \
+    "$out"/{hello,params,echo,fifo,counter,kthread,chrdev,panic}.ko "$out/fifo-test" >"$out/vm.log" 2>"$out/vm.err" \
     || { cat "$out/vm.err"; tail -n 60 "$out/vm.log"; fail "the VM did not finish"; }
 vm_s=$((SECONDS - start))
 # The deliberate oops: ud2 reports "invalid opcode" ("Oops: invalid opcode"
@@ -215,4 +228,4 @@ fi
 oopses=$(awk '/^==== kernel log end ====$/ { exit } on { print } /^==== kernel log begin ====$/ { on = 1 }' \
     "$out/vm.log" | sed -E 's/^\[ *[0-9.]+\] //' | grep -cE "$oops")
 [ "$oopses" = 1 ] || fail "$oopses oopses ($oops) in the kernel log, expected 1"
-echo "vm-examples $rel: hello params echo fifo counter kthread panic ok, ${#expected[@]} lines, ${vm_s}s in the VM"
+echo "vm-examples $rel: hello params echo fifo counter kthread chrdev panic ok, ${#expected[@]} lines, ${vm_s}s in the VM"
