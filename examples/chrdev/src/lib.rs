@@ -14,9 +14,21 @@ use kernel::user::{file_range, UserSliceWriter};
 
 const MINORS: u32 = 4;
 
-/// One open file: the text it reads.
+/// One open file: the text it reads, formatted at open. (A fixed
+/// buffer: a growing `String` may abort on allocation failure.)
 struct ChrFile {
-    text: String,
+    text: [u8; 32],
+    len: usize,
+}
+
+impl Write for ChrFile {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.text.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 impl MiscDevice for ChrFile {
@@ -24,16 +36,18 @@ impl MiscDevice for ChrFile {
 
     fn open(file: &OpenFile<'_>, opens: &Arc<AtomicU64>) -> Result<Self> {
         let n = opens.fetch_add(1, Relaxed) + 1;
-        let mut text = String::new();
-        text.try_reserve(32)?;
-        writeln!(text, "minor {} open {}", file.minor(), n).map_err(|_| ENOMEM)?;
-        Ok(ChrFile { text })
+        let mut this = ChrFile {
+            text: [0; 32],
+            len: 0,
+        };
+        writeln!(this, "minor {} open {}", file.minor(), n).map_err(|_| EOVERFLOW)?;
+        Ok(this)
     }
 
     fn read(&self, _file: &File, out: &mut UserSliceWriter, offset: &mut i64) -> Result<usize> {
-        let range = file_range(*offset, out.len(), self.text.len())?;
+        let range = file_range(*offset, out.len(), self.len)?;
         let n = range.len();
-        out.write_slice(&self.text.as_bytes()[range])?;
+        out.write_slice(&self.text[range])?;
         *offset += n as i64;
         Ok(n)
     }
