@@ -20,7 +20,8 @@ use crate::bindings::{self, delayed_work, work_struct, workqueue_struct};
 use crate::error::{code, Result};
 use crate::time::Jiffies;
 
-/// A workqueue of the module's own (`alloc_workqueue`); destroyed, after
+/// An unbound workqueue of the module's own (`alloc_workqueue`,
+/// `WQ_UNBOUND`); destroyed, after
 /// running what is queued, when the last `Arc` goes (which must not be in
 /// one of its own work items).
 pub struct Queue(NonNull<workqueue_struct>);
@@ -33,13 +34,19 @@ unsafe impl Sync for Queue {}
 impl Queue {
     /// A new workqueue named `name` (seen in `ps` as its workers' names).
     pub fn try_new(name: &'static CStr) -> Result<Arc<Queue>> {
-        // SAFETY: "%s" with one NUL-terminated string argument; flags 0
+        // Unbound (its workers run on any CPU): 7.x warns about a queue
+        // that is neither unbound nor WQ_PERCPU, which older kernels lack.
+        #[cfg(kernel_at_least = "6.7")]
+        let flags = bindings::wq_flags_WQ_UNBOUND as core::ffi::c_uint;
+        #[cfg(not(kernel_at_least = "6.7"))]
+        let flags = bindings::WQ_UNBOUND as core::ffi::c_uint;
+        // SAFETY: "%s" with one NUL-terminated string argument; the flags
         // and max_active 0 (the default) are valid.
         let wq = unsafe {
             #[cfg(kernel_at_least = "6.13")]
-            let wq = bindings::alloc_workqueue_noprof(c"%s".as_ptr(), 0, 0, name.as_ptr());
+            let wq = bindings::alloc_workqueue_noprof(c"%s".as_ptr(), flags, 0, name.as_ptr());
             #[cfg(not(kernel_at_least = "6.13"))]
-            let wq = bindings::alloc_workqueue(c"%s".as_ptr(), 0, 0, name.as_ptr());
+            let wq = bindings::alloc_workqueue(c"%s".as_ptr(), flags, 0, name.as_ptr());
             wq
         };
         let queue = Queue(NonNull::new(wq).ok_or(code::ENOMEM)?);
