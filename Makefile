@@ -57,7 +57,7 @@ help:
 # A target directory of its own: the wrapper is part of cargo's fingerprint,
 # so sharing the build's would make clippy and builds recompile each other.
 KO_CLIPPY ?= $(RUST_ROOT)/bin/cargo-clippy
-KO_CLIPPY_CRATES := kernel-bindings kernel hello params echo panic
+KO_CLIPPY_CRATES := kernel-bindings kernel hello params echo panic fifo counter kthread chrdev
 ko_clippy_key = $(shell printf '%s\n' '$(CURDIR)' '$(KDIR)' '$(KO_RUSTFLAGS)' | sha256sum | cut -c1-16)
 clippy: $(KO_SYSROOT)/flags
 	$(if $(wildcard $(KO_CLIPPY)),,$(error no clippy at $(KO_CLIPPY): sudo apt-get install rust-web-clippy (make setup), or set RUST_ROOT to a toolchain with cargo-clippy))

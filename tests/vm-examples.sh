@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Usage: tests/vm-examples.sh RELEASE OUTDIR
+# Env: VM_LOAD_CYCLES (loads and unloads per module for the slab check,
+# default 100), VM_TIMEOUT (for vm-run.sh, default here 300).
 # Builds the example modules (hello, params, echo, panic) for the Debian
 # kernel RELEASE (installed: KDIR; else `make KERNEL=`) into OUTDIR, boots that kernel once in QEMU with all four,
 # runs every scenario, and checks the kernel log:
@@ -8,6 +10,22 @@
 #           permissions, times=abc is refused by insmod, the defaults work;
 #   echo    /dev/rust_echo reads back a short write, a write larger than a
 #           page, and a read at an offset;
+#   fifo    /dev/rust_fifo (tests/vm/fifo-test.c): O_NONBLOCK reads and
+#           writes give EAGAIN, poll reports POLLIN/POLLOUT, lseek is ESPIPE,
+#           ioctls work (ENOTTY, EFAULT), a reader sleeps until a write wakes
+#           it, a poller likewise, a signal ends the sleep with EINTR; then
+#   counter /proc/rust_counter shows ticks (timer), kicks (work) and sweeps
+#           (delayed work on the module's workqueue) going up; sysfs
+#           /sys/module/counter/ticks is 644, shows and takes a number,
+#           refuses text; both files are gone after rmmod;
+#   kthread init returns once its thread has run (a completion); the
+#           thread shows in ps while loaded; rmmod stops it (result 0) and
+#           it is gone;
+#   chrdev  a region of four minors: /dev/rust_chr0..3 and
+#           /sys/class/rust_chr appear, each node reads its own minor,
+#           all are gone after rmmod;
+#   fifo, counter, kthread, chrdev: 100 loads and unloads each
+#           (VM_LOAD_CYCLES) leave the kmalloc slabs where they were;
 #   panic   now=1 panics in init: message and location are logged, the oops
 #           kills insmod only, and the kernel still answers after it (no
 #           module is loaded after it: see the end of the snippet).
@@ -27,7 +45,7 @@ fail() { echo "$me: $rel: FAIL: $*"; exit 1; }
 
 # Build: one cargo target directory for all four (the kernel crate is
 # compiled once).
-for crate in hello params echo panic; do
+for crate in hello params echo fifo counter kthread chrdev panic; do
     if ! make --no-print-directory -C "$repo" "${kernel[@]}" KMOD_CRATE="$crate" \
         KMOD_BUILD="$out/build" KMOD_OUT="$out" >"$out/build-$crate.log" 2>&1; then
         cat "$out/build-$crate.log"
@@ -35,12 +53,25 @@ for crate in hello params echo panic; do
     fi
 done
 
+# User-space test programs, static, for the kernel's architecture.
+case $(bash "$repo/bindings/mk/debian-archive.sh" "$(ko_cache)" arch "$rel") in
+    arm64) cc=aarch64-linux-gnu-gcc ;;
+    *) cc=gcc ;;
+esac
+"$cc" -static -O2 -Wall -Werror -o "$out/fifo-test" "$repo/tests/vm/fifo-test.c" \
+    || fail "building tests/vm/fifo-test.c with $cc (arm64: apt-get install libc6-dev-arm64-cross)"
+
 # Where the panic! in examples/panic is, as the panic handler prints it.
 src=examples/panic/src/lib.rs
 panic_at=$(awk -v f="$src" '/panic!\(/ { print f ":" NR ":" index($0, "panic!(") ":"; exit }' "$repo/$src")
 [ -n "$panic_at" ] || fail "no panic! in $src"
 
-cat >"$out/snippet.sh" <<'SNIPPET'
+# How often each of fifo, counter, kthread, chrdev is loaded and unloaded
+# for the slab check (about 0.1 s per cycle under TCG).
+cycles=${VM_LOAD_CYCLES:-100}
+[[ $cycles =~ ^[1-9][0-9]*$ ]] || fail "VM_LOAD_CYCLES must be a positive number"
+echo "cycles=$cycles" >"$out/snippet.sh"
+cat >>"$out/snippet.sh" <<'SNIPPET'
 failed=0
 # Results go to the kernel log, where vm-check-log.sh finds them in order.
 say() { echo "vm-examples: $*" >/dev/kmsg; }
@@ -84,6 +115,54 @@ check "echo busy while open" sh -c 'exec 3<'$d'; ! rmmod echo 2>/dev/null'
 rmmod echo
 check "echo gone" test ! -e $d
 
+insmod fifo.ko
+check "fifo device" test -c /dev/rust_fifo
+for t in nonblock roundtrip read poll signal; do check "fifo $t" ./fifo-test $t; done
+rmmod fifo
+
+insmod counter.ko
+count() { awk -v k="$1" '$1 == k { print $2 }' /proc/rust_counter; }
+t1=$(count ticks) k1=$(count kicks) s1=$(count sweeps)
+sleep 1
+check "counter ticks" test "$(count ticks)" -gt "$t1"
+check "counter kicks" test "$(count kicks)" -gt "$k1"
+check "counter sweeps" test "$(count sweeps)" -gt "$s1"
+a=/sys/module/counter/ticks
+check "counter sysfs mode" test "$(stat -c %a $a)" = 644
+echo 1000000 >$a
+check "counter sysfs write" test "$(cat $a)" -ge 1000000 -a "$(count ticks)" -ge 1000000
+check "counter sysfs bad write" sh -c "! echo abc >$a 2>/dev/null"
+rmmod counter
+check "counter files gone" test ! -e /proc/rust_counter -a ! -e $a
+
+kthread_up() { cat /proc/[0-9]*/comm 2>/dev/null | grep -qx rust_kthread; }
+insmod kthread.ko
+check "kthread running" kthread_up
+rmmod kthread
+check "kthread gone" sh -c '! cat /proc/[0-9]*/comm 2>/dev/null | grep -qx rust_kthread'
+
+insmod chrdev.ko
+check "chrdev nodes" test -c /dev/rust_chr0 -a -c /dev/rust_chr3 -a ! -e /dev/rust_chr4
+check "chrdev class" test -e /sys/class/rust_chr/rust_chr2/dev
+check "chrdev minors" test "$(cat /dev/rust_chr2)" = "minor 2 open 1" -a "$(cat /dev/rust_chr0)" = "minor 0 open 2"
+rmmod chrdev
+check "chrdev gone" test ! -e /dev/rust_chr0 -a ! -e /sys/class/rust_chr
+
+# Loading and unloading $cycles times (default 100) must not grow the
+# kmalloc slabs (a leak of one object per cycle would add that many; the
+# allowance is 50, or less for few cycles): active objects, summed.
+kmalloc_objs() { awk '/^kmalloc-/ { n += $2 } END { print n }' /proc/slabinfo; }
+allow=50; [ "$cycles" -lt 50 ] && allow=$cycles
+load_cycles() { i=0; while [ $i -lt "$cycles" ]; do insmod "$1" && rmmod "${1%.ko}" || return 1; i=$((i + 1)); done; }
+for m in fifo.ko counter.ko kthread.ko chrdev.ko; do
+    insmod $m && rmmod ${m%.ko}
+    before=$(kmalloc_objs) t0=$(date +%s)
+    check "${m%.ko} $cycles loads" load_cycles $m
+    after=$(kmalloc_objs)
+    echo "slab: ${m%.ko}: $before -> $after kmalloc objects, $(($(date +%s) - t0)) s"
+    check "${m%.ko} no slab growth" test $((after - before)) -lt "$allow"
+done
+
 # Last: the oops kills insmod (status 139 or similar), not the kernel: the
 # shell goes on, and the kernel still answers. (No module is loaded after
 # it: on 6.6 and later the dead insmod leaves its on-stack entry in
@@ -114,6 +193,21 @@ expected=(
     'vm-examples: echo chunked write ok' 'vm-examples: echo read at offset ok'
     'vm-examples: echo read at end ok' 'vm-examples: echo busy while open ok'
     'echo: exit after 9 opens' 'vm-examples: echo gone ok'
+    'fifo: /dev/rust_fifo ready (4096 bytes)' 'vm-examples: fifo device ok'
+    'vm-examples: fifo nonblock ok' 'vm-examples: fifo roundtrip ok' 'vm-examples: fifo read ok'
+    'vm-examples: fifo poll ok' 'vm-examples: fifo signal ok' 'fifo: exit'
+    'counter: counting' 'vm-examples: counter ticks ok' 'vm-examples: counter kicks ok'
+    'vm-examples: counter sweeps ok' 'vm-examples: counter sysfs mode ok'
+    'vm-examples: counter sysfs write ok' 'vm-examples: counter sysfs bad write ok'
+    'counter: exit (counted)' 'vm-examples: counter files gone ok'
+    'kthread: thread running' 'vm-examples: kthread running ok'
+    'kthread: stopped, result 0, woke' 'vm-examples: kthread gone ok'
+    'chrdev: 4 minors ready' 'vm-examples: chrdev nodes ok' 'vm-examples: chrdev class ok'
+    'vm-examples: chrdev minors ok' 'chrdev: exit after 2 opens' 'vm-examples: chrdev gone ok'
+    "vm-examples: fifo $cycles loads ok" 'vm-examples: fifo no slab growth ok'
+    "vm-examples: counter $cycles loads ok" 'vm-examples: counter no slab growth ok'
+    "vm-examples: kthread $cycles loads ok" 'vm-examples: kthread no slab growth ok'
+    "vm-examples: chrdev $cycles loads ok" 'vm-examples: chrdev no slab growth ok'
     'panic: init (now=true)'
     "rust: panic at $panic_at asked to panic (now=true)"
     'vm-examples: survived'
@@ -121,8 +215,10 @@ expected=(
 )
 
 start=$SECONDS
-"$repo/scripts/vm-run.sh" "$rel" "$out/snippet.sh" \
-    "$out"/{hello,params,echo,panic}.ko >"$out/vm.log" 2>"$out/vm.err" \
+# The load/unload cycles take 20-60 s of the VM's time under TCG: more
+# than vm-run.sh's default timeout leaves room for.
+VM_TIMEOUT=${VM_TIMEOUT:-300} "$repo/scripts/vm-run.sh" "$rel" "$out/snippet.sh" \
+    "$out"/{hello,params,echo,fifo,counter,kthread,chrdev,panic}.ko "$out/fifo-test" >"$out/vm.log" 2>"$out/vm.err" \
     || { cat "$out/vm.err"; tail -n 60 "$out/vm.log"; fail "the VM did not finish"; }
 vm_s=$((SECONDS - start))
 # The deliberate oops: ud2 reports "invalid opcode" ("Oops: invalid opcode"
@@ -141,4 +237,4 @@ fi
 oopses=$(awk '/^==== kernel log end ====$/ { exit } on { print } /^==== kernel log begin ====$/ { on = 1 }' \
     "$out/vm.log" | sed -E 's/^\[ *[0-9.]+\] //' | grep -cE "$oops")
 [ "$oopses" = 1 ] || fail "$oopses oopses ($oops) in the kernel log, expected 1"
-echo "vm-examples $rel: hello params echo panic ok, ${#expected[@]} lines, ${vm_s}s in the VM"
+echo "vm-examples $rel: hello params echo fifo counter kthread chrdev panic ok, ${#expected[@]} lines, ${vm_s}s in the VM"

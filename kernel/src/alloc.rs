@@ -75,6 +75,21 @@ impl<T> BoxExt<T> for Box<T> {
     }
 }
 
+/// A fallible `Arc` constructor (kernel builds only: it needs the
+/// unstable `Arc::try_new`).
+#[cfg(target_os = "none")]
+pub trait ArcExt<T>: Sized {
+    /// `Arc::new`, but an allocation failure is an error.
+    fn try_alloc(value: T) -> Result<Self, AllocError>;
+}
+
+#[cfg(target_os = "none")]
+impl<T> ArcExt<T> for rust_alloc::sync::Arc<T> {
+    fn try_alloc(value: T) -> Result<Self, AllocError> {
+        rust_alloc::sync::Arc::try_new(value).map_err(|_| AllocError)
+    }
+}
+
 /// Fallible `Vec` operations (see also the standard `Vec::try_reserve`).
 pub trait VecExt<T> {
     /// `push`, but an allocation failure is an error (the vector is unchanged).

@@ -20,7 +20,14 @@ extern crate alloc as rust_alloc;
 pub use kernel_bindings as bindings;
 
 pub mod alloc;
+#[cfg(target_os = "none")]
+pub mod chrdev;
 pub mod error;
+#[cfg(target_os = "none")]
+pub mod fs;
+pub mod ioctl;
+#[cfg(target_os = "none")]
+pub mod kthread;
 #[cfg(target_os = "none")]
 pub mod miscdev;
 pub mod module;
@@ -29,14 +36,30 @@ mod panic;
 pub mod param;
 pub mod print;
 #[cfg(target_os = "none")]
+pub mod procfs;
+#[cfg(target_os = "none")]
+pub mod seq_file;
+#[cfg(target_os = "none")]
 pub mod sync;
+#[cfg(target_os = "none")]
+pub mod sysfs;
+#[cfg(target_os = "none")]
+pub mod task;
+#[cfg(target_os = "none")]
+pub mod time;
+#[cfg(target_os = "none")]
+pub mod timer;
 pub mod user;
+#[cfg(target_os = "none")]
+pub mod workqueue;
 
 pub use error::{code, Error, Result};
 pub use module::Module;
 
 /// Items a module crate needs in scope.
 pub mod prelude {
+    #[cfg(target_os = "none")]
+    pub use crate::alloc::ArcExt;
     pub use crate::alloc::{AllocError, BoxExt, VecExt};
     pub use crate::error::{code::*, Error, Result};
     pub use crate::module::Module;
@@ -46,11 +69,13 @@ pub mod prelude {
     pub use rust_alloc::{boxed::Box, string::String, sync::Arc, vec::Vec};
 
     #[cfg(target_os = "none")]
+    pub use crate::fs::{File, OpenFile};
+    #[cfg(target_os = "none")]
     pub use crate::miscdev::{MiscDevice, MiscRegistration};
     #[cfg(target_os = "none")]
-    pub use crate::sync::{Mutex, SpinLock};
+    pub use crate::sync::{CondVar, Mutex, PollCondVar, SpinLock};
     #[cfg(target_os = "none")]
     pub use crate::user::{UserSliceReader, UserSliceWriter};
     #[cfg(target_os = "none")]
-    pub use crate::{new_mutex, new_spinlock};
+    pub use crate::{new_condvar, new_mutex, new_poll_condvar, new_spinlock};
 }

@@ -6,9 +6,33 @@
 //! which gets the device-wide [`MiscDevice::Shared`] state as an `Arc`: a
 //! file may outlive the registration. The file operations' owner is this
 //! module, so `rmmod` is refused while a file is open.
+//!
+//! The file type cannot be inferred from the shared state, so name it:
+//! `MiscRegistration::<MyFile>::register(c"name", shared)`, or, the same,
+//! `MyFile::register(c"name", shared)` (without either, rustc stops with
+//! `error[E0282]: type annotations needed` at the first use of the result).
+//!
+//! ```no_run
+//! # #![cfg(target_os = "none")]
+//! use kernel::fs::{File, OpenFile};
+//! use kernel::miscdev::{MiscDevice, MiscRegistration};
+//! use kernel::prelude::*;
+//!
+//! struct Hello;
+//! impl MiscDevice for Hello {
+//!     type Shared = ();
+//!     fn open(file: &OpenFile<'_>, _shared: &Arc<()>) -> Result<Self> {
+//!         file.nonseekable_open();
+//!         Ok(Hello)
+//!     }
+//! }
+//! # fn init() -> Result {
+//! let device = MiscRegistration::<Hello>::register(c"hello", ())?;
+//! # Ok(()) }
+//! ```
 
 use core::cell::UnsafeCell;
-use core::ffi::{c_char, c_int, CStr};
+use core::ffi::{c_char, c_int, c_long, c_uint, c_ulong, CStr};
 use core::marker::{PhantomData, PhantomPinned};
 use core::mem::zeroed;
 use core::pin::Pin;
@@ -18,10 +42,17 @@ use rust_alloc::boxed::Box;
 use rust_alloc::sync::Arc;
 
 use crate::alloc::BoxExt;
-use crate::bindings::{self, file, file_operations, inode, loff_t, miscdevice};
+use crate::bindings::{self, file, file_operations, inode, loff_t, miscdevice, poll_table};
 use crate::error::{code, Error, Result};
+use crate::fs::{File, OpenFile};
 use crate::param::THIS_MODULE;
+use crate::sync::poll::{self, PollTable};
 use crate::user::{UserSliceReader, UserSliceWriter};
+
+/// The events `poll` reports for a file without a `poll` operation
+/// (`DEFAULT_POLLMASK`): always readable and writable.
+pub const DEFAULT_POLLMASK: u32 =
+    poll::EPOLLIN | poll::EPOLLOUT | poll::EPOLLRDNORM | poll::EPOLLWRNORM;
 
 /// The operations of a misc device's open files; `Self` is the state of
 /// one open file.
@@ -29,20 +60,60 @@ pub trait MiscDevice: Sized + Send + Sync + 'static {
     /// State shared by the device's files, given to [`MiscRegistration::register`].
     type Shared: Send + Sync + 'static;
 
-    /// Called at `open()`; the error is returned to user space.
-    fn open(shared: &Arc<Self::Shared>) -> Result<Self>;
+    /// Called at `open()`; the error is returned to user space. `file`
+    /// has the open flags ([`File::flags`]) and can be made a stream or
+    /// non-seekable here ([`OpenFile::stream_open`]).
+    fn open(file: &OpenFile<'_>, shared: &Arc<Self::Shared>) -> Result<Self>;
 
     /// Called at `read()`: copy at most `out.len()` bytes to `out` for
     /// the file position `*offset`, advance `*offset`, return the count
-    /// (0 at end of file). Default: `EINVAL`.
-    fn read(&self, _out: &mut UserSliceWriter, _offset: &mut i64) -> Result<usize> {
+    /// (0 at end of file). A read that would block returns `EAGAIN` if
+    /// [`File::is_nonblocking`]. Default: `EINVAL`.
+    fn read(&self, _file: &File, _out: &mut UserSliceWriter, _offset: &mut i64) -> Result<usize> {
         Err(code::EINVAL)
     }
 
     /// Called at `write()`: consume bytes of `input` at `*offset`, advance
     /// `*offset`, return the count. Default: `EINVAL`.
-    fn write(&self, _input: &mut UserSliceReader, _offset: &mut i64) -> Result<usize> {
+    fn write(
+        &self,
+        _file: &File,
+        _input: &mut UserSliceReader,
+        _offset: &mut i64,
+    ) -> Result<usize> {
         Err(code::EINVAL)
+    }
+
+    /// Called at `poll()`/`select()`/`epoll`: register the condition
+    /// variables that announce changes ([`PollTable::register_wait`]) and
+    /// return the events ready now ([`poll::EPOLLIN`], ...). An error is
+    /// reported as `EPOLLERR`. Default: [`DEFAULT_POLLMASK`].
+    fn poll(&self, _file: &File, _table: &PollTable<'_>) -> Result<u32> {
+        Ok(DEFAULT_POLLMASK)
+    }
+
+    /// Called at `ioctl()` with the command (see [`crate::ioctl`]) and
+    /// the argument, a number or a user address ([`crate::user::UserSlice`]).
+    /// Default: `ENOTTY` (unknown command).
+    fn ioctl(&self, _file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
+        Err(code::ENOTTY)
+    }
+
+    /// Called at `ioctl()` from a 32-bit process. Default: [`ioctl`](Self::ioctl)
+    /// with the argument zero-extended (`compat_ptr_ioctl`), right for
+    /// commands whose argument is a number or a pointer to data laid out
+    /// alike in both ABIs.
+    fn compat_ioctl(&self, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        self.ioctl(file, cmd, arg as u32 as usize)
+    }
+
+    /// Registers `/dev/<name>` with this file type: the same as
+    /// `MiscRegistration::<Self>::register(name, shared)`.
+    fn register(
+        name: &'static CStr,
+        shared: Self::Shared,
+    ) -> Result<Pin<Box<MiscRegistration<Self>>>> {
+        MiscRegistration::register(name, shared)
     }
 }
 
@@ -119,6 +190,10 @@ impl<T: MiscDevice> VTable<T> {
         fops.release = Some(release::<T>);
         fops.read = Some(read::<T>);
         fops.write = Some(write::<T>);
+        fops.poll = Some(poll_fn::<T>);
+        fops.unlocked_ioctl = Some(ioctl::<T>);
+        fops.compat_ioctl = Some(compat_ioctl::<T>);
+        // Stream and non-seekable files refuse lseek before it gets here.
         fops.llseek = Some(bindings::default_llseek);
         fops
     };
@@ -128,12 +203,30 @@ fn errno_ssize(error: Error) -> isize {
     error.to_errno() as isize
 }
 
-unsafe extern "C" fn open<T: MiscDevice>(_inode: *mut inode, file: *mut file) -> c_int {
+unsafe extern "C" fn open<T: MiscDevice>(inode: *mut inode, file: *mut file) -> c_int {
     // SAFETY: misc_open set private_data to our miscdevice, the first
     // field of a live MiscRegistration<T>: misc_open holds misc_mtx while
     // calling us, and Drop's misc_deregister waits for it.
     let registration = unsafe { &*(*file).private_data.cast::<MiscRegistration<T>>() };
-    let state = match T::open(&registration.shared).and_then(|s| Ok(Box::try_alloc(s)?)) {
+    // SAFETY: `file` and `inode` are being opened by this call.
+    unsafe { open_with::<T>(inode, file, &registration.shared) }
+}
+
+/// Opens `file` for `T` with the device's shared state: the per-file
+/// state goes to private_data, where the other operations find it.
+///
+/// # Safety
+///
+/// `inode` and `file` are being opened by the current `open` call, whose
+/// other file operations are this module's for `T`.
+pub(crate) unsafe fn open_with<T: MiscDevice>(
+    inode: *mut inode,
+    file: *mut file,
+    shared: &Arc<T::Shared>,
+) -> c_int {
+    // SAFETY: the caller's contract.
+    let opening = unsafe { OpenFile::from_raw(file, inode) };
+    let state = match T::open(&opening, shared).and_then(|s| Ok(Box::try_alloc(s)?)) {
         Ok(state) => state,
         Err(error) => return error.to_errno(),
     };
@@ -142,54 +235,114 @@ unsafe extern "C" fn open<T: MiscDevice>(_inode: *mut inode, file: *mut file) ->
     0
 }
 
-unsafe extern "C" fn release<T: MiscDevice>(_inode: *mut inode, file: *mut file) -> c_int {
+pub(crate) unsafe extern "C" fn release<T: MiscDevice>(
+    _inode: *mut inode,
+    file: *mut file,
+) -> c_int {
     // SAFETY: set by a successful open() to a Box<T>; the last close.
     drop(unsafe { Box::from_raw((*file).private_data.cast::<T>()) });
     0
 }
 
-unsafe extern "C" fn read<T: MiscDevice>(
-    file: *mut file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut loff_t,
-) -> isize {
-    // SAFETY: set by open() to a Box<T> that lives until release().
-    let state = unsafe { &*(*file).private_data.cast::<T>() };
-    // SAFETY: `buf`/`count` are read()'s user buffer.
-    let mut out = unsafe { UserSliceWriter::new(buf.cast(), count) };
-    // SAFETY: the VFS passes a valid position for the call's duration.
-    let mut pos = unsafe { *ppos };
-    match T::read(state, &mut out, &mut pos) {
+/// The per-file state and the file of a file operation.
+///
+/// # Safety
+///
+/// `file` is a file of this device opened successfully by `open::<T>`, not
+/// yet released, valid for `'a`.
+unsafe fn state<'a, T: MiscDevice>(file: *mut file) -> (&'a T, &'a File) {
+    // SAFETY: open() set private_data to a Box<T> that lives until
+    // release(), which the VFS never runs during another operation.
+    unsafe { (&*(*file).private_data.cast::<T>(), File::from_raw(file)) }
+}
+
+/// Runs a read or write at `*ppos`, which is null for stream files
+/// (`stream_open`): they get offset 0, and what they do to it is dropped.
+///
+/// # Safety
+///
+/// `ppos` is null or the VFS's position for this call.
+unsafe fn at_position(ppos: *mut loff_t, op: impl FnOnce(&mut i64) -> Result<usize>) -> isize {
+    let mut pos = if ppos.is_null() {
+        0
+    } else {
+        // SAFETY: a valid position for the call's duration (caller).
+        unsafe { *ppos }
+    };
+    match op(&mut pos) {
         Ok(n) => {
-            // SAFETY: `ppos` is the VFS's position for this call, valid
-            // for writes for its duration; no reference to it is alive.
-            unsafe { *ppos = pos };
+            if !ppos.is_null() {
+                // SAFETY: as above; no reference to it is alive.
+                unsafe { *ppos = pos };
+            }
             n as isize
         }
         Err(error) => errno_ssize(error),
     }
 }
 
-unsafe extern "C" fn write<T: MiscDevice>(
+pub(crate) unsafe extern "C" fn read<T: MiscDevice>(
+    file: *mut file,
+    buf: *mut c_char,
+    count: usize,
+    ppos: *mut loff_t,
+) -> isize {
+    // SAFETY: a file operation of an opened file of this device.
+    let (state, file) = unsafe { state::<T>(file) };
+    // SAFETY: `buf`/`count` are read()'s user buffer.
+    let mut out = unsafe { UserSliceWriter::new(buf.cast(), count) };
+    // SAFETY: the VFS passes read()'s position, or null for a stream.
+    unsafe { at_position(ppos, |pos| T::read(state, file, &mut out, pos)) }
+}
+
+pub(crate) unsafe extern "C" fn write<T: MiscDevice>(
     file: *mut file,
     buf: *const c_char,
     count: usize,
     ppos: *mut loff_t,
 ) -> isize {
-    // SAFETY: set by open() to a Box<T> that lives until release().
-    let state = unsafe { &*(*file).private_data.cast::<T>() };
+    // SAFETY: a file operation of an opened file of this device.
+    let (state, file) = unsafe { state::<T>(file) };
     // SAFETY: `buf`/`count` are write()'s user buffer.
     let mut input = unsafe { UserSliceReader::new(buf.cast(), count) };
-    // SAFETY: the VFS passes a valid position for the call's duration.
-    let mut pos = unsafe { *ppos };
-    match T::write(state, &mut input, &mut pos) {
-        Ok(n) => {
-            // SAFETY: `ppos` is the VFS's position for this call, valid
-            // for writes for its duration; no reference to it is alive.
-            unsafe { *ppos = pos };
-            n as isize
-        }
-        Err(error) => errno_ssize(error),
+    // SAFETY: the VFS passes write()'s position, or null for a stream.
+    unsafe { at_position(ppos, |pos| T::write(state, file, &mut input, pos)) }
+}
+
+pub(crate) unsafe extern "C" fn poll_fn<T: MiscDevice>(
+    file: *mut file,
+    table: *mut poll_table,
+) -> bindings::__poll_t {
+    // SAFETY: a file operation of an opened file of this device.
+    let (state, file) = unsafe { state::<T>(file) };
+    // SAFETY: the VFS's poll table for this call, or null.
+    let table = unsafe { PollTable::from_raw(table) };
+    T::poll(state, file, &table).unwrap_or(poll::EPOLLERR)
+}
+
+fn ioctl_result(result: Result<isize>) -> c_long {
+    match result {
+        Ok(n) => n as c_long,
+        Err(error) => error.to_errno() as c_long,
     }
+}
+
+pub(crate) unsafe extern "C" fn ioctl<T: MiscDevice>(
+    file: *mut file,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_long {
+    // SAFETY: a file operation of an opened file of this device.
+    let (state, file) = unsafe { state::<T>(file) };
+    ioctl_result(T::ioctl(state, file, cmd, arg as usize))
+}
+
+pub(crate) unsafe extern "C" fn compat_ioctl<T: MiscDevice>(
+    file: *mut file,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_long {
+    // SAFETY: a file operation of an opened file of this device.
+    let (state, file) = unsafe { state::<T>(file) };
+    ioctl_result(T::compat_ioctl(state, file, cmd, arg as usize))
 }

@@ -27,6 +27,39 @@ mod kernel {
     use crate::bindings;
     use crate::error::{code, Result};
 
+    /// A range of user memory named by its address, e.g. an `ioctl`
+    /// argument; read it with [`reader`](Self::reader) or fill it with
+    /// [`writer`](Self::writer). Safe to make from any address: every
+    /// access goes through `copy_from_user`/`copy_to_user`, which refuse
+    /// kernel addresses and survive faults.
+    pub struct UserSlice {
+        addr: usize,
+        len: usize,
+    }
+
+    impl UserSlice {
+        /// `len` bytes of user memory at `addr`.
+        pub fn new(addr: usize, len: usize) -> Self {
+            UserSlice { addr, len }
+        }
+
+        /// Reads the range front to back.
+        pub fn reader(self) -> UserSliceReader {
+            UserSliceReader {
+                ptr: self.addr as *const u8,
+                len: self.len,
+            }
+        }
+
+        /// Writes the range front to back.
+        pub fn writer(self) -> UserSliceWriter {
+            UserSliceWriter {
+                ptr: self.addr as *mut u8,
+                len: self.len,
+            }
+        }
+    }
+
     /// Reads a user buffer front to back.
     pub struct UserSliceReader {
         ptr: *const u8,
@@ -156,7 +189,7 @@ mod kernel {
 }
 
 #[cfg(target_os = "none")]
-pub use kernel::{UserSliceReader, UserSliceWriter};
+pub use kernel::{UserSlice, UserSliceReader, UserSliceWriter};
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 //! and a large write in several chunks appends); reads honour the offset.
 #![no_std]
 
+use kernel::fs::{File, OpenFile};
 use kernel::miscdev::{MiscDevice, MiscRegistration};
 use kernel::prelude::*;
 use kernel::sync::{Mutex, SpinLock};
@@ -29,14 +30,14 @@ struct EchoFile {
 impl MiscDevice for EchoFile {
     type Shared = Buffer;
 
-    fn open(shared: &Arc<Buffer>) -> Result<Self> {
+    fn open(_file: &OpenFile<'_>, shared: &Arc<Buffer>) -> Result<Self> {
         *shared.opens.lock() += 1;
         Ok(EchoFile {
             buffer: shared.clone(),
         })
     }
 
-    fn read(&self, out: &mut UserSliceWriter, offset: &mut i64) -> Result<usize> {
+    fn read(&self, _file: &File, out: &mut UserSliceWriter, offset: &mut i64) -> Result<usize> {
         let data = self.buffer.data.lock();
         let range = file_range(*offset, out.len(), data.len())?;
         let n = range.len();
@@ -45,7 +46,7 @@ impl MiscDevice for EchoFile {
         Ok(n)
     }
 
-    fn write(&self, input: &mut UserSliceReader, offset: &mut i64) -> Result<usize> {
+    fn write(&self, _file: &File, input: &mut UserSliceReader, offset: &mut i64) -> Result<usize> {
         let start = usize::try_from(*offset).map_err(|_| EINVAL)?;
         let n = input.len();
         if start.checked_add(n).is_none_or(|end| end > CAPACITY) {
@@ -70,7 +71,7 @@ impl Module for Echo {
             data: new_mutex!(Vec::new(), "echo_buffer")?,
             opens: new_spinlock!(0, "echo_opens")?,
         };
-        let device = MiscRegistration::register(c"rust_echo", buffer)?;
+        let device = MiscRegistration::<EchoFile>::register(c"rust_echo", buffer)?;
         pr_info!("echo: /dev/rust_echo ready\n");
         Ok(Echo { device })
     }

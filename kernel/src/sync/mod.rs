@@ -25,10 +25,16 @@ use crate::alloc::BoxExt;
 use crate::bindings;
 use crate::error::Result;
 
+mod completion;
+mod condvar;
 mod mutex;
+pub mod poll;
 mod spinlock;
 
+pub use completion::Completion;
+pub use condvar::CondVar;
 pub use mutex::{Mutex, MutexBackend, MutexGuard};
+pub use poll::{PollCondVar, PollTable};
 pub use spinlock::{SpinLock, SpinLockBackend, SpinLockGuard};
 
 /// A lock class for lockdep: one `static` per lock initialisation site.
