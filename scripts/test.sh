@@ -134,7 +134,7 @@ kernels=$(
 skipped=0
 jobs=$out/kernels
 mkdir -p "$jobs"
-declare -A job_release
+declare -A job_release=()
 finish_job() {
     local pid rel p f s
     wait -n -p pid
