@@ -51,7 +51,7 @@ endif
 ko_say = $(if $(Q),@printf '  %-7s %s\n' $(1) '$(2)')
 comma := ,
 
-.PHONY: all clean kernels
+.PHONY: all clean kernels dkms install
 all: $(KMOD_OUT)/$(KMOD_NAME).ko
 
 # Everything compiled once and shared by builds lives under KO_CACHE: core
@@ -105,10 +105,17 @@ ko_facts_tool = $(shell bash $(KO_MK_DIR)/ko-facts.sh $(RUST_ROOT)/bin/rustc $(K
 kernels:
 	@bash $(KO_MK_DIR)/kernels.sh $(KO_CACHE) $(ko_facts_tool) $(KO_SETS) $(ARCH)
 
+# `make dkms`: the Debian package NAME-dkms_VERSION_all.deb (in KMOD_OUT)
+# that builds NAME.ko with DKMS for every installed kernel and every kernel
+# installed later, offline: the module's sources, the crates (vendored) and
+# the binding sets travel in it. See dkms.sh.
+dkms:
+	$(Q)bash $(KO_MK_DIR)/dkms.sh $(RUST_ROOT)/bin/cargo $(KMOD_MANIFEST) $(KMOD_CRATE) $(KMOD_NAME) $(KO_MK_DIR) $(KMOD_OUT)
+
 # Everything below needs a kernel tree and a toolchain; `make clean`,
-# `make kernels` and the includer's own goals (setup, test, ...) must work
-# without them.
-ifneq ($(filter-out clean kernels $(KMOD_NONBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+# `make kernels`, `make dkms` and the includer's own goals (setup, test,
+# ...) must work without them.
+ifneq ($(filter-out clean kernels dkms $(KMOD_NONBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 
 ## The toolchain ##############################################################
 
@@ -365,6 +372,18 @@ $(KO_KO): $(KO_LIB) $(KO_KBUILD)/Kbuild $(KO_MK_DIR)/module.kbuild \
 ko_copy_stale := $(shell cmp -s $(KO_KO) $(KMOD_OUT)/$(KMOD_NAME).ko || echo ko-force)
 $(KMOD_OUT)/$(KMOD_NAME).ko: $(KO_KO) $(ko_copy_stale)
 	$(Q)cp $< $@
+
+# `make install`: Kbuild's modules_install into
+# $(INSTALL_MOD_PATH)/lib/modules/<release>/updates, then depmod (Kbuild's
+# own skips it: a header tree has no System.map). INSTALL_MOD_PATH stages.
+INSTALL_MOD_DIR ?= updates
+install: $(KO_KO)
+	$(call ko_say,INSTALL,$(INSTALL_MOD_PATH)/lib/modules/$(KO_RELEASE)/$(INSTALL_MOD_DIR)/$(KMOD_NAME).ko)
+	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) ARCH=$(KO_KBUILD_ARCH) CROSS_COMPILE=$(CROSS_COMPILE) \
+	    INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) $(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(abspath $(INSTALL_MOD_PATH))) \
+	    modules_install $(if $(Q),2>&1 | { grep -v "Skipping depmod\|missing 'System.map'" || true; })
+	$(Q)test -f $(INSTALL_MOD_PATH)/lib/modules/$(KO_RELEASE)/$(INSTALL_MOD_DIR)/$(KMOD_NAME).ko
+	$(Q)depmod $(if $(INSTALL_MOD_PATH),-b $(abspath $(INSTALL_MOD_PATH))) $(KO_RELEASE)
 
 .PHONY: ko-force
 
