@@ -129,9 +129,11 @@ fi
 bindings=$(realpath "$mk_dir/..")
 mk=$(staged "$bindings")
 if [ -z "$mk" ]; then
-    mk=$(ls -d "$src/vendor/kernel-bindings" "$src"/vendor/kernel-bindings-* 2>/dev/null | head -n1)
+    for mk in "$src/vendor/kernel-bindings" "$src"/vendor/kernel-bindings-*; do
+        [ ! -d "$mk" ] || break
+    done
 fi
-[ -n "$mk" ] && [ -f "$mk/mk/kmod.mk" ] || die "the kernel-bindings crate ($bindings) is not in the package"
+[ -f "$mk/mk/kmod.mk" ] || die "the kernel-bindings crate ($bindings) is not in the package"
 mk=${mk#"$src"/}/mk/kmod.mk
 rel_manifest=$(realpath --relative-to="$ws0" "$ws0/Cargo.toml")
 
@@ -193,17 +195,27 @@ Description: $name kernel module in Rust (DKMS source)
 EOF
 cat >"$deb/postinst" <<EOF
 #!/bin/sh
-# Builds and installs $name.ko for every kernel whose headers are installed;
-# a kernel it cannot be built for is reported by DKMS and skipped.
+# Builds and installs $name.ko for every kernel whose headers are installed
+# (unless /etc/dkms/no-autoinstall exists, Debian's switch); a kernel it
+# cannot be built for is reported by DKMS and skipped. Kernels installed
+# later: DKMS's kernel hooks (AUTOINSTALL=yes).
 set -e
 if [ "\$1" = configure ]; then
     dkms status -m $name -v $version | grep -q . || dkms add -m $name -v $version
+    if [ -f /etc/dkms/no-autoinstall ]; then
+        echo "$name: /etc/dkms/no-autoinstall exists: not built (dkms install -m $name -v $version -k <kernel>)"
+        exit 0
+    fi
     for dir in /lib/modules/*; do
         kernel=\${dir##*/}
         [ -e "\$dir/build/include" ] || continue
         dkms status -m $name -v $version -k "\$kernel" | grep -q ': installed' && continue
-        dkms install -m $name -v $version -k "\$kernel" ||
+        start=\$(date +%s)
+        if dkms install -m $name -v $version -k "\$kernel"; then
+            echo "$name: installed for \$kernel (\$((\$(date +%s) - start)) s)"
+        else
             echo "$name: not built for \$kernel: see the make.log DKMS names above" >&2
+        fi
     done
 fi
 exit 0

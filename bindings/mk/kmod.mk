@@ -374,15 +374,22 @@ $(KMOD_OUT)/$(KMOD_NAME).ko: $(KO_KO) $(ko_copy_stale)
 	$(Q)cp $< $@
 
 # `make install`: Kbuild's modules_install into
-# $(INSTALL_MOD_PATH)/lib/modules/<release>/updates, then depmod (Kbuild's
-# own skips it: a header tree has no System.map). INSTALL_MOD_PATH stages.
+# $(INSTALL_MOD_PATH)/lib/modules/<release>/updates (compressed as the
+# kernel's modules are), then depmod (Kbuild's own is skipped without a
+# System.map, which header trees lack). INSTALL_MOD_PATH stages. Not signed:
+# the kernel's signing key is not in its headers (CONFIG_MODULE_SIG_ALL is
+# turned off); the DKMS package signs with DKMS's MOK key.
 INSTALL_MOD_DIR ?= updates
+ko_install_dir = $(abspath $(or $(INSTALL_MOD_PATH),/))/lib/modules/$(KO_RELEASE)/$(INSTALL_MOD_DIR)
 install: $(KO_KO)
-	$(call ko_say,INSTALL,$(INSTALL_MOD_PATH)/lib/modules/$(KO_RELEASE)/$(INSTALL_MOD_DIR)/$(KMOD_NAME).ko)
-	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) ARCH=$(KO_KBUILD_ARCH) CROSS_COMPILE=$(CROSS_COMPILE) \
+	$(Q)rm -f $(ko_install_dir)/$(KMOD_NAME).ko $(ko_install_dir)/$(KMOD_NAME).ko.*
+	$(Q){ $(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) ARCH=$(KO_KBUILD_ARCH) CROSS_COMPILE=$(CROSS_COMPILE) \
 	    INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) $(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(abspath $(INSTALL_MOD_PATH))) \
-	    modules_install $(if $(Q),2>&1 | { grep -v "Skipping depmod\|missing 'System.map'" || true; })
-	$(Q)test -f $(INSTALL_MOD_PATH)/lib/modules/$(KO_RELEASE)/$(INSTALL_MOD_DIR)/$(KMOD_NAME).ko
+	    CONFIG_MODULE_SIG_ALL= modules_install 2>&1 || echo 'kmod.mk: modules_install failed'; } | \
+	    grep -v "Skipping depmod\|missing 'System.map'\|^  DEPMOD" || true
+	$(Q)ls $(ko_install_dir)/$(KMOD_NAME).ko* >/dev/null 2>&1 || \
+	    { echo 'kmod.mk: modules_install did not install $(KMOD_NAME).ko into $(ko_install_dir)' >&2; exit 1; }
+	$(call ko_say,DEPMOD,$(KO_RELEASE)$(if $(INSTALL_MOD_PATH), in $(abspath $(INSTALL_MOD_PATH))))
 	$(Q)depmod $(if $(INSTALL_MOD_PATH),-b $(abspath $(INSTALL_MOD_PATH))) $(KO_RELEASE)
 
 .PHONY: ko-force
