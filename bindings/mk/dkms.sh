@@ -106,7 +106,7 @@ staged() { # PATH
 # point into deps/.
 while IFS= read -r -d '' m; do
     orig=$ws0/${m#"$src"/}
-    { grep -o 'path *= *"[^"]*"' "$m" || true; } | sort -u | while read -r line; do
+    { grep -v '^[[:space:]]*#' "$m" | grep -o 'path *= *"[^"]*"' || true; } | sort -u | while read -r line; do
         p=${line#*\"} p=${p%\"}
         case $p in /*) abs=$p ;; *) abs=$(realpath -m "$(dirname "$orig")/$p") ;; esac
         case $abs/ in "$ws0"/*) continue ;; esac
@@ -184,9 +184,9 @@ Section: kernel
 Priority: optional
 Maintainer: $name maintainers <root@localhost>
 Installed-Size: $installed_kb
-Depends: dkms (>= 2.8), rustc-web (>= 1.85) | rustc (>= 1.85), cargo-web (>= 1.85) | cargo (>= 1.85), rust-web-src (>= 1.85) | rust-src (>= 1.85), gcc, make, libc6-dev
+Depends: dkms (>= 2.8), openssl, rustc-web (>= 1.85) | rustc (>= 1.85), cargo-web (>= 1.85) | cargo (>= 1.85), rust-web-src (>= 1.85) | rust-src (>= 1.85), gcc, make, libc6-dev
 Recommends: linux-headers-generic | linux-headers-amd64 | linux-headers-arm64
-Suggests: libclang-dev, mokutil
+Suggests: libclang-dev, mokutil, xz-utils
 Description: $name kernel module in Rust (DKMS source)
  The Rust kernel module $name, built by DKMS for every installed kernel
  whose headers are present and rebuilt when new headers are installed.
