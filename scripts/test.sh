@@ -14,7 +14,7 @@ mkdir -p "$out"
 passed=0 failed=0
 
 # Tests whose ok line shows their summary (see `step` in lib.sh).
-summaries=('static/*' 'vm/*' selection drift lint kernels package 'downstream/*')
+summaries=('static/*' 'vm/*' selection drift lint kernels package 'downstream/*' dkms)
 run() { step "$@"; }
 
 run check-ko-selftest tests/check-ko-selftest.sh
@@ -87,6 +87,7 @@ kernel_checks() {
 # (`make new`): on the crates by path, and through `cargo vendor` output
 # (built with no network). Each is built for every kernel and loaded.
 run package tests/downstream.sh package
+run dkms tests/dkms.sh
 downstream=$(mktemp -d)
 trap 'rm -rf "$downstream"' EXIT
 run downstream/create/path tests/downstream.sh create path "$downstream" oot_path

@@ -51,7 +51,7 @@ endif
 ko_say = $(if $(Q),@printf '  %-7s %s\n' $(1) '$(2)')
 comma := ,
 
-.PHONY: all clean kernels
+.PHONY: all clean kernels dkms install
 all: $(KMOD_OUT)/$(KMOD_NAME).ko
 
 # Everything compiled once and shared by builds lives under KO_CACHE: core
@@ -105,10 +105,17 @@ ko_facts_tool = $(shell bash $(KO_MK_DIR)/ko-facts.sh $(RUST_ROOT)/bin/rustc $(K
 kernels:
 	@bash $(KO_MK_DIR)/kernels.sh $(KO_CACHE) $(ko_facts_tool) $(KO_SETS) $(ARCH)
 
+# `make dkms`: the Debian package NAME-dkms_VERSION_all.deb (in KMOD_OUT)
+# that builds NAME.ko with DKMS for every installed kernel and every kernel
+# installed later, offline: the module's sources, the crates (vendored) and
+# the binding sets travel in it. See dkms.sh.
+dkms:
+	$(Q)bash $(KO_MK_DIR)/dkms.sh $(RUST_ROOT)/bin/cargo $(KMOD_MANIFEST) $(KMOD_CRATE) $(KMOD_NAME) $(KO_MK_DIR) $(KMOD_OUT)
+
 # Everything below needs a kernel tree and a toolchain; `make clean`,
-# `make kernels` and the includer's own goals (setup, test, ...) must work
-# without them.
-ifneq ($(filter-out clean kernels $(KMOD_NONBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+# `make kernels`, `make dkms` and the includer's own goals (setup, test,
+# ...) must work without them.
+ifneq ($(filter-out clean kernels dkms $(KMOD_NONBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 
 ## The toolchain ##############################################################
 
@@ -365,6 +372,25 @@ $(KO_KO): $(KO_LIB) $(KO_KBUILD)/Kbuild $(KO_MK_DIR)/module.kbuild \
 ko_copy_stale := $(shell cmp -s $(KO_KO) $(KMOD_OUT)/$(KMOD_NAME).ko || echo ko-force)
 $(KMOD_OUT)/$(KMOD_NAME).ko: $(KO_KO) $(ko_copy_stale)
 	$(Q)cp $< $@
+
+# `make install`: Kbuild's modules_install into
+# $(INSTALL_MOD_PATH)/lib/modules/<release>/updates (compressed as the
+# kernel's modules are), then depmod (Kbuild's own is skipped without a
+# System.map, which header trees lack). INSTALL_MOD_PATH stages. Not signed:
+# the kernel's signing key is not in its headers (CONFIG_MODULE_SIG_ALL is
+# turned off); the DKMS package signs with DKMS's MOK key.
+INSTALL_MOD_DIR ?= updates
+ko_install_dir = $(abspath $(or $(INSTALL_MOD_PATH),/))/lib/modules/$(KO_RELEASE)/$(INSTALL_MOD_DIR)
+install: $(KO_KO)
+	$(Q)rm -f $(ko_install_dir)/$(KMOD_NAME).ko $(ko_install_dir)/$(KMOD_NAME).ko.*
+	$(Q){ $(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) ARCH=$(KO_KBUILD_ARCH) CROSS_COMPILE=$(CROSS_COMPILE) \
+	    INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) $(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(abspath $(INSTALL_MOD_PATH))) \
+	    CONFIG_MODULE_SIG_ALL= modules_install 2>&1 || echo 'kmod.mk: modules_install failed'; } | \
+	    grep -v "Skipping depmod\|missing 'System.map'\|^  DEPMOD" || true
+	$(Q)ls $(ko_install_dir)/$(KMOD_NAME).ko* >/dev/null 2>&1 || \
+	    { echo 'kmod.mk: modules_install did not install $(KMOD_NAME).ko into $(ko_install_dir)' >&2; exit 1; }
+	$(call ko_say,DEPMOD,$(KO_RELEASE)$(if $(INSTALL_MOD_PATH), in $(abspath $(INSTALL_MOD_PATH))))
+	$(Q)depmod $(if $(INSTALL_MOD_PATH),-b $(abspath $(INSTALL_MOD_PATH))) $(KO_RELEASE)
 
 .PHONY: ko-force
 
