@@ -87,7 +87,6 @@ kernel_checks() {
 # (`make new`): on the crates by path, and through `cargo vendor` output
 # (built with no network). Each is built for every kernel and loaded.
 run package tests/downstream.sh package
-run dkms tests/dkms.sh
 downstream=$(mktemp -d)
 trap 'rm -rf "$downstream"' EXIT
 run downstream/create/path tests/downstream.sh create path "$downstream" oot_path
@@ -123,9 +122,11 @@ kernel_job() {
     fi
 }
 
-# The kernels, KO_TEST_JOBS (default 2) at a time: most of a kernel's time
+# The kernels and the DKMS package test (tests/dkms.sh: it installs the
+# package on this machine, builds it for the installed kernels and loads
+# them in QEMU), KO_TEST_JOBS (default 2) at a time: most of a job's time
 # is one process (a single-threaded QEMU, rustc's codegen, Kbuild's link),
-# and every cache they share is written atomically. Each kernel's lines are
+# and every cache they share is written atomically. Each job's lines are
 # printed together when it is done; its counts come back through a file.
 releases=$(supported_releases)
 kernels=$(
@@ -133,32 +134,38 @@ kernels=$(
     sed -e '/^$/d' -e 's/$/ matrix/' <<<"$matrix"
 )
 skipped=0
-jobs=$out/kernels
+jobs=$out/jobs
 mkdir -p "$jobs"
-declare -A job_release=()
+declare -A job_name=()
 finish_job() {
-    local pid rel p f s
+    local pid name p f s
     wait -n -p pid
-    rel=${job_release[$pid]}
-    unset "job_release[$pid]"
-    cat "$jobs/$rel.out"
-    read -r p f s <"$jobs/$rel.counts" 2>/dev/null ||
-        { p=0 f=1 s=0; echo "FAIL  $rel: its checks stopped before counting (log: $jobs/$rel.out)"; }
+    name=${job_name[$pid]}
+    unset "job_name[$pid]"
+    cat "$jobs/$name.out"
+    read -r p f s <"$jobs/$name.counts" 2>/dev/null ||
+        { p=0 f=1 s=0; echo "FAIL  $name: its checks stopped before counting (log: $jobs/$name.out)"; }
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
-# kernel_job with counts of its own, its lines and counts into $jobs.
-counted_job() {
+# job_body NAME COMMAND...: COMMAND with counts of its own, its lines and
+# counts into $jobs.
+job_body() {
     local passed=0 failed=0 skipped=0
-    kernel_job "$@" >"$jobs/$1.out" 2>&1
+    "${@:2}" >"$jobs/$1.out" 2>&1
     echo "$passed $failed $skipped" >"$jobs/$1.counts"
 }
+# counted_job NAME COMMAND...: job_body in the background, once a slot is free.
+counted_job() {
+    while [ ${#job_name[@]} -ge "${KO_TEST_JOBS:-2}" ]; do finish_job; done
+    job_body "$@" &
+    job_name[$!]=$1
+}
+counted_job dkms run dkms tests/dkms.sh
 while read -r rel set kind; do
     [ -n "$rel" ] || continue
-    while [ ${#job_release[@]} -ge "${KO_TEST_JOBS:-2}" ]; do finish_job; done
-    counted_job "$rel" "$set" "$kind" &
-    job_release[$!]=$rel
+    counted_job "$rel" kernel_job "$rel" "$set" "$kind"
 done <<<"$kernels"
-while [ ${#job_release[@]} -gt 0 ]; do finish_job; done
+while [ ${#job_name[@]} -gt 0 ]; do finish_job; done
 
 # REGEN=1 from vendored crates, offline: the generator and bindgen come from
 # vendor/ too. One kernel (it compiles bindgen and runs gen: ~75 s).
