@@ -125,12 +125,14 @@ pub fn compile_in(
         fs::write(dir.path().join(name), text)?;
     }
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let output = make(tree, &tree.path, dir.path())?
-        .arg("-k")
-        .arg(format!("-j{jobs}"))
-        .args(&objects)
-        .output()
-        .context("cannot run make (install it: sudo apt-get install make)")?;
+    let output = crate::progress::timed(&format!("make {}", objects.join(" ")), || {
+        make(tree, &tree.path, dir.path())?
+            .arg("-k")
+            .arg(format!("-j{jobs}"))
+            .args(&objects)
+            .output()
+            .context("cannot run make (install it: sudo apt-get install make)")
+    })?;
     let mut log = String::from_utf8_lossy(&output.stdout).into_owned();
     log.push_str(&String::from_utf8_lossy(&output.stderr));
     if log.contains(".altinstr_replacement+") {
