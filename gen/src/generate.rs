@@ -52,6 +52,7 @@ pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFile
             kbuild::probe(tree)
         })
         .with_context(|| format!("set {name}"))?;
+    crate::cache::register(tree, &flags.compiler);
     // libclang parses the headers as the kernel's arch: type sizes,
     // alignment and predefined macros (__aarch64__) follow from it.
     let target = format!("--target={}", tree.target()?.clang_target);

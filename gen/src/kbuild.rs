@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
+use crate::cache;
 use crate::flags::{self, Flags};
 use crate::tempdir::TempDir;
 use crate::toolchain;
@@ -120,9 +121,16 @@ pub fn compile_in(
         objects.join(" "),
         shim_dir.display()
     );
-    fs::write(dir.path().join("Kbuild"), kbuild)?;
+    fs::write(dir.path().join("Kbuild"), &kbuild)?;
     for (name, text) in files {
         fs::write(dir.path().join(name), text)?;
+    }
+    let key = cache::key(tree, &kbuild, files, &["-k".to_string()]);
+    if let Some((log, ok)) = key.as_deref().and_then(|k| cache::lookup(k, dir.path())) {
+        if verbose() {
+            eprintln!("gen: Kbuild log (cached):\n{log}");
+        }
+        return Ok((log, ok, dir));
     }
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let output = crate::progress::timed(&format!("make {}", objects.join(" ")), || {
@@ -161,7 +169,11 @@ pub fn compile_in(
     if verbose() {
         eprintln!("gen: Kbuild log:\n{log}");
     }
-    Ok((log, output.status.success(), dir))
+    let ok = output.status.success();
+    if let Some(key) = &key {
+        cache::store(key, tree, dir.path(), &objects, &objects, &log, ok);
+    }
+    Ok((log, ok, dir))
 }
 
 /// For assembler errors, which name no C function: compiles `file` to
@@ -179,8 +191,20 @@ pub fn assembler_messages(
         "obj-m := {stem}.o\nccflags-y := -I{} -ffunction-sections -fdata-sections\n",
         shim_dir.display()
     );
-    fs::write(dir.path().join("Kbuild"), kbuild)?;
+    fs::write(dir.path().join("Kbuild"), &kbuild)?;
     fs::write(dir.path().join(name), text)?;
+    let plain = dir.path().join(format!("{stem}-plain.s"));
+    let key = cache::key(
+        tree,
+        &kbuild,
+        &[(name.clone(), text.clone())],
+        &[format!("{stem}.s"), "as".to_string()],
+    );
+    if let Some((messages, _)) = key.as_deref().and_then(|k| cache::lookup(k, dir.path())) {
+        if let Ok(asm) = fs::read_to_string(&plain) {
+            return Ok((asm, messages));
+        }
+    }
     let status = make(tree, &tree.path, dir.path())?
         .arg(format!("{stem}.s"))
         .stdout(Stdio::null())
@@ -204,7 +228,6 @@ pub fn assembler_messages(
         })
         .map(|l| format!("{l}\n"))
         .collect();
-    let plain = dir.path().join(format!("{stem}-plain.s"));
     fs::write(&plain, &asm)?;
     let mut assembler = Command::new(binutil(tree, "as")?);
     if tree.arch == "x86_64" {
@@ -221,6 +244,18 @@ pub fn assembler_messages(
         String::from_utf8_lossy(&output.stderr).replace(&format!("{}/", dir.path().display()), "");
     if verbose() {
         eprintln!("gen: assembler messages:\n{messages}");
+    }
+    if let Some(key) = &key {
+        let kept = format!("{stem}-plain.s");
+        cache::store(
+            key,
+            tree,
+            dir.path(),
+            &[format!("{stem}.s")],
+            &[kept],
+            &messages,
+            true,
+        );
     }
     Ok((asm, messages))
 }

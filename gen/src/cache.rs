@@ -1,0 +1,288 @@
+//! A cache of gen's Kbuild compiles, like ccache's direct mode: a compile
+//! whose inputs are all unchanged is not run again, its log, status and
+//! objects are taken from the cache. Most of `gen --check`'s time is these
+//! compiles (wrappers.c several times over, the shims, layout.c), and
+//! between two checks of the same headers nothing they read changes.
+//!
+//! An entry is found by the full text of what the compile is given (the
+//! tree, the Kbuild file, every C file, the make arguments, the identity of
+//! the compiler, assembler and objtool binaries) and is used only if every
+//! file the compiler read (gcc's dependency list: every header, the
+//! kernel's configuration) still has the content it had: anything else is
+//! a miss and the compile runs. So a cached result is the result the
+//! compile would give; no check is loosened.
+//!
+//! Off unless the command line enables it (`GEN_CACHE=0` turns it off), so
+//! the bindings build script (`make REGEN=1`) never writes outside its
+//! `OUT_DIR`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::hash::Hasher;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+use std::time::UNIX_EPOCH;
+
+use anyhow::{Context, Result};
+
+use crate::tempdir::TempDir;
+use crate::tree::Tree;
+
+const VERSION: &str = "gen-compile-cache 1";
+
+static DIR: OnceLock<PathBuf> = OnceLock::new();
+/// Per tree (canonical path): the identity of the tools its Kbuild runs.
+static TOOLS: Mutex<BTreeMap<PathBuf, String>> = Mutex::new(BTreeMap::new());
+
+/// Turns the cache on, in `dir` (created when first written).
+pub fn enable(dir: PathBuf) {
+    let _ = DIR.set(dir);
+}
+
+/// The cache directory the command line uses: `GEN_CACHE_DIR`, else
+/// `<KO_CACHE or RUST_KO_CACHE or $XDG_CACHE_HOME/rust-ko or
+/// ~/.cache/rust-ko>/gen-compile` (scripts/lib.sh's `ko_cache`); `None`
+/// with `GEN_CACHE=0`.
+pub fn default_dir() -> Option<PathBuf> {
+    let env = |k| std::env::var_os(k).filter(|v| !v.is_empty());
+    if env("GEN_CACHE").is_some_and(|v| v == "0") {
+        return None;
+    }
+    if let Some(dir) = env("GEN_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let base = env("KO_CACHE")
+        .or_else(|| env("RUST_KO_CACHE"))
+        .map(PathBuf::from)
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("rust-ko")))
+        .or_else(|| env("HOME").map(|d| PathBuf::from(d).join(".cache/rust-ko")))?;
+    Some(base.join("gen-compile"))
+}
+
+/// Records which compiler the tree's Kbuild runs (the probe's `gcc-12`),
+/// so that its compiles can be cached; without it they are not.
+pub fn register(tree: &Tree, compiler: &str) {
+    if DIR.get().is_none() {
+        return;
+    }
+    let Ok(root) = tree.path.canonicalize() else {
+        return;
+    };
+    let mut tools = String::new();
+    let cross = tree.cross_compile().unwrap_or_default();
+    let mut paths = vec![
+        which(compiler),
+        which(&format!("{cross}as")),
+        Some(root.join("tools/objtool/objtool")),
+    ];
+    // The compiler proper, which the driver runs.
+    if let Ok(out) = Command::new(compiler)
+        .arg("-print-prog-name=cc1")
+        .env("LC_ALL", "C")
+        .output()
+    {
+        let cc1 = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        paths.push(Some(PathBuf::from(cc1)));
+    }
+    for path in paths.into_iter().flatten() {
+        tools.push_str(&format!("{} {}\n", path.display(), stamp(&path)));
+    }
+    if let Ok(mut map) = TOOLS.lock() {
+        map.insert(root, tools);
+    }
+}
+
+fn which(command: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(command))
+        .find(|p| p.is_file())
+}
+
+/// Size and modification time of a binary (or `missing`).
+fn stamp(path: &Path) -> String {
+    let Ok(meta) = fs::metadata(path) else {
+        return "missing".to_string();
+    };
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{} {mtime}", meta.len())
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write(bytes);
+    h.finish()
+}
+
+/// The content hash of a file, or `absent`.
+fn file_hash(path: &Path) -> String {
+    match fs::read(path) {
+        Ok(bytes) => format!("{:016x}", hash(&bytes)),
+        Err(_) => "absent".to_string(),
+    }
+}
+
+/// What identifies a compile: `None` when caching is off or the tree's
+/// tools are not known.
+pub fn key(
+    tree: &Tree,
+    kbuild: &str,
+    files: &[(String, String)],
+    args: &[String],
+) -> Option<String> {
+    DIR.get()?;
+    let root = tree.path.canonicalize().ok()?;
+    let tools = TOOLS.lock().ok()?.get(&root)?.clone();
+    let mut key = format!(
+        "{VERSION}\ntree {}\nrelease {}\nargs {}\ntools\n{tools}Kbuild\n{kbuild}\n",
+        root.display(),
+        tree.release,
+        args.join(" ")
+    );
+    for (name, text) in files {
+        key.push_str(&format!("file {name} {}\n{text}\n", text.len()));
+    }
+    Some(key)
+}
+
+fn entry_dir(key: &str) -> Option<PathBuf> {
+    Some(DIR.get()?.join(format!("{:016x}", hash(key.as_bytes()))))
+}
+
+/// A cached compile of `key`, its objects copied into `dir`: (log, ok).
+pub fn lookup(key: &str, dir: &Path) -> Option<(String, bool)> {
+    let entry = entry_dir(key)?;
+    if fs::read_to_string(entry.join("key")).ok()? != key {
+        return None;
+    }
+    // Every file the compiler read, as it was.
+    let deps = fs::read_to_string(entry.join("deps")).ok()?;
+    for line in deps.lines() {
+        let (h, path) = line.split_once(' ')?;
+        if file_hash(Path::new(path)) != h {
+            return None;
+        }
+    }
+    let log = fs::read_to_string(entry.join("log")).ok()?;
+    let ok = fs::read_to_string(entry.join("ok")).ok()? == "true";
+    for object in fs::read_dir(entry.join("objects")).ok()? {
+        let object = object.ok()?;
+        fs::copy(object.path(), dir.join(object.file_name())).ok()?;
+    }
+    Some((log, ok))
+}
+
+/// The files a compile in `dir` read, from gcc's dependency files (kept
+/// as `.<obj>.d` when the compile failed, folded into `.<obj>.cmd` by
+/// Kbuild's fixdep when it succeeded); `None` if an object has neither.
+fn dependencies(tree: &Path, dir: &Path, objects: &[String]) -> Option<Vec<PathBuf>> {
+    let mut deps = vec![
+        // fixdep replaces these by per-option stamps: read them whole.
+        tree.join("include/generated/autoconf.h"),
+        tree.join("include/config/auto.conf"),
+    ];
+    for object in objects {
+        let d = dir.join(format!(".{object}.d"));
+        let cmd = dir.join(format!(".{object}.cmd"));
+        let text = fs::read_to_string(&d)
+            .or_else(|_| fs::read_to_string(&cmd))
+            .ok()?;
+        let list = match text.split_once("deps_") {
+            Some((_, rest)) if !d.exists() => rest.split_once(":=")?.1.to_string(),
+            _ => text.split_once(": ")?.1.to_string(),
+        };
+        let list = list.split("\n\n").next().unwrap_or("");
+        let mut wildcard = false;
+        for word in list.split_whitespace() {
+            if word == "\\" {
+                continue;
+            }
+            if word.starts_with("$(wildcard") {
+                wildcard = true;
+                continue;
+            }
+            if wildcard {
+                wildcard = !word.ends_with(')');
+                continue;
+            }
+            if word.starts_with('$') || word.ends_with(':') {
+                break;
+            }
+            let path = if word.starts_with('/') {
+                PathBuf::from(word)
+            } else {
+                tree.join(word)
+            };
+            // The C files themselves are in the key.
+            if !path.starts_with(dir) {
+                deps.push(path);
+            }
+        }
+    }
+    deps.sort();
+    deps.dedup();
+    Some(deps)
+}
+
+/// Stores the compile of `key` that ran in `dir`: the log, the status and
+/// the files `keep` of `dir`, valid while the files the compiles of
+/// `targets` read are unchanged. Failing to store is not an error (the
+/// cache only saves time); an entry appears whole or not at all (written
+/// aside, then renamed).
+pub fn store(
+    key: &str,
+    tree: &Tree,
+    dir: &Path,
+    targets: &[String],
+    keep: &[String],
+    log: &str,
+    ok: bool,
+) {
+    let _ = try_store(key, tree, dir, (targets, keep), log, ok);
+}
+
+fn try_store(
+    key: &str,
+    tree: &Tree,
+    dir: &Path,
+    (targets, keep): (&[String], &[String]),
+    log: &str,
+    ok: bool,
+) -> Result<()> {
+    let Some(entry) = entry_dir(key) else {
+        return Ok(());
+    };
+    let root = tree.path.canonicalize()?;
+    let Some(deps) = dependencies(&root, dir, targets) else {
+        return Ok(());
+    };
+    let parent = entry.parent().context("cache entry without parent")?;
+    fs::create_dir_all(parent)?;
+    let staging = TempDir::new_in(parent, ".new-")?;
+    let mut list = String::new();
+    for path in &deps {
+        list.push_str(&format!("{} {}\n", file_hash(path), path.display()));
+    }
+    fs::write(staging.path().join("deps"), list)?;
+    fs::write(staging.path().join("log"), log)?;
+    fs::write(staging.path().join("ok"), if ok { "true" } else { "false" })?;
+    let objdir = staging.path().join("objects");
+    fs::create_dir(&objdir)?;
+    for object in keep {
+        match fs::copy(dir.join(object), objdir.join(object)) {
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    fs::write(staging.path().join("key"), key)?;
+    let _ = fs::remove_dir_all(&entry);
+    fs::rename(staging.path(), &entry)?;
+    Ok(())
+}
