@@ -140,15 +140,132 @@ pub fn key(
     let root = tree.path.canonicalize().ok()?;
     let tools = TOOLS.lock().ok()?.get(&root)?.clone();
     let mut key = format!(
-        "{VERSION}\ntree {}\nrelease {}\nargs {}\ntools\n{tools}Kbuild\n{kbuild}\n",
+        "{VERSION}\ntree {}\nrelease {}\nargs {}\nenv\n{}tools\n{tools}Kbuild\n{kbuild}\n",
         root.display(),
         tree.release,
-        args.join(" ")
+        args.join(" "),
+        kbuild_env()
     );
     for (name, text) in files {
         key.push_str(&format!("file {name} {}\n{text}\n", text.len()));
     }
     Some(key)
+}
+
+/// The environment Kbuild reads flags and tools from (`KCFLAGS`,
+/// `KBUILD_*`, `LLVM`, `PATH`, ...), one `NAME=value` a line.
+fn kbuild_env() -> String {
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .filter(|(k, _)| {
+            k.starts_with('K')
+                || k.starts_with("LLVM")
+                || [
+                    "PATH", "CC", "CPP", "AS", "LD", "CFLAGS", "CPPFLAGS", "LDFLAGS", "SRCARCH",
+                    "SUBARCH", "HOSTCC",
+                ]
+                .contains(&k.as_str())
+        })
+        .collect();
+    vars.sort();
+    vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
+}
+
+/// The recorded probe command of a tree (`kbuild::probe`): the `.cmd`
+/// text Kbuild wrote and the directory it was written in, if cached and
+/// nothing it was made from has changed (the tree's makefiles and
+/// configuration, the headers the probe read, the compiler).
+pub fn probe_lookup(tree: &Path, source: &str) -> Option<(String, PathBuf)> {
+    let key = probe_key(tree, source);
+    let dir = entry_dir(&key)?;
+    let tmp = TempDir::new("gen-probe-cache-").ok()?;
+    let (log, _) = lookup(&key, tmp.path())?;
+    let (probe_dir, text) = log.split_once('\n')?;
+    Some((text.to_string(), PathBuf::from(probe_dir))).filter(|_| dir.is_dir())
+}
+
+/// Stores what [`probe_lookup`] finds: `text`, the `.cmd` file of the
+/// probe object built in `dir`, whose compile ran `compiler`.
+pub fn probe_store(
+    tree: &Path,
+    source: &str,
+    dir: &Path,
+    object: &str,
+    text: &str,
+    compiler: &str,
+) {
+    let key = probe_key(tree, source);
+    let _ = (|| -> Result<()> {
+        let entry = entry_dir(&key).context("no cache")?;
+        let mut deps = dependencies(tree, dir, &[object.to_string()]).context("no deps")?;
+        // What Kbuild computes the flags from.
+        let srctree = text
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("-fmacro-prefix-map=")?.strip_suffix("/="))
+            .map(PathBuf::from);
+        let arch = crate::kbuild::arch_dir(text);
+        for root in std::iter::once(tree.to_path_buf()).chain(srctree) {
+            for name in [
+                "Makefile",
+                ".config",
+                ".kernelvariables",
+                "scripts/Kbuild.include",
+                "scripts/Makefile.compiler",
+                "scripts/Makefile.build",
+                "scripts/Makefile.lib",
+                "scripts/Makefile.modpost",
+                "scripts/Makefile.extrawarn",
+                "include/config/auto.conf",
+            ] {
+                deps.push(root.join(name));
+            }
+            if let Some(arch) = &arch {
+                deps.push(root.join(format!("arch/{arch}/Makefile")));
+                deps.push(root.join(format!("arch/{arch}/Makefile.postlink")));
+            }
+        }
+        deps.extend(which(compiler));
+        if let Ok(out) = Command::new(compiler)
+            .arg("-print-prog-name=cc1")
+            .env("LC_ALL", "C")
+            .output()
+        {
+            deps.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+        }
+        deps.sort();
+        deps.dedup();
+        let parent = entry.parent().context("cache entry without parent")?;
+        fs::create_dir_all(parent)?;
+        let staging = TempDir::new_in(parent, ".new-")?;
+        let list: String = deps
+            .iter()
+            .map(|p| format!("{} {}\n", file_hash(p), p.display()))
+            .collect();
+        fs::write(staging.path().join("deps"), list)?;
+        fs::write(
+            staging.path().join("log"),
+            format!("{}\n{text}", dir.display()),
+        )?;
+        fs::write(staging.path().join("ok"), "true")?;
+        fs::create_dir(staging.path().join("objects"))?;
+        fs::write(staging.path().join("key"), &key)?;
+        let _ = fs::remove_dir_all(&entry);
+        fs::rename(staging.path(), &entry)?;
+        Ok(())
+    })();
+}
+
+fn probe_key(tree: &Path, source: &str) -> String {
+    format!(
+        "{VERSION}\nprobe {}\nenv\n{}source\n{source}\n",
+        tree.display(),
+        kbuild_env()
+    )
 }
 
 fn entry_dir(key: &str) -> Option<PathBuf> {

@@ -48,16 +48,24 @@ pub fn binutil(tree: &Tree, tool: &str) -> Result<String> {
 /// `make -C <tree> M=<tmp>` and reads the command Kbuild recorded in
 /// `.genprobe.o.cmd`.
 pub fn probe(tree: &Tree) -> Result<Flags> {
-    let dir = TempDir::new("gen-kbuild-")?;
-    fs::write(dir.path().join("Kbuild"), format!("obj-m := {PROBE}.o\n"))?;
-    fs::write(
-        dir.path().join(format!("{PROBE}.c")),
-        "int genprobe(void);\nint genprobe(void)\n{\n\treturn 0;\n}\n",
-    )?;
     let objtree = tree
         .path
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", tree.path.display()))?;
+    let source = "int genprobe(void);\nint genprobe(void)\n{\n\treturn 0;\n}\n";
+    let cache_source = format!(
+        "{source}ARCH={} CROSS_COMPILE={}\n",
+        tree.target()?.kbuild,
+        tree.cross_compile()?
+    );
+    if let Some((text, dir)) = cache::probe_lookup(&objtree, &cache_source) {
+        if let Some(command) = flags::recorded_command(&text) {
+            return flags::translate(&command, &objtree, &dir);
+        }
+    }
+    let dir = TempDir::new("gen-kbuild-")?;
+    fs::write(dir.path().join("Kbuild"), format!("obj-m := {PROBE}.o\n"))?;
+    fs::write(dir.path().join(format!("{PROBE}.c")), source)?;
     let output = make(tree, &objtree, dir.path())?
         .arg(format!("{PROBE}.o"))
         .output()
@@ -73,7 +81,27 @@ pub fn probe(tree: &Tree) -> Result<Flags> {
         .with_context(|| format!("Kbuild of {} wrote no {PROBE}.o.cmd", tree.path.display()))?;
     let command = flags::recorded_command(&text)
         .with_context(|| format!("no compile command in {}", cmd_file.display()))?;
-    flags::translate(&command, &objtree, dir.path())
+    let flags = flags::translate(&command, &objtree, dir.path())?;
+    cache::probe_store(
+        &objtree,
+        &cache_source,
+        dir.path(),
+        &format!("{PROBE}.o"),
+        &text,
+        &command[0],
+    );
+    Ok(flags)
+}
+
+/// The `arch/<dir>` a recorded compile command includes from
+/// (`-I.../arch/x86/include`).
+pub fn arch_dir(command: &str) -> Option<String> {
+    command.split_whitespace().find_map(|w| {
+        let rest = w.strip_prefix("-I")?;
+        let (_, after) = rest.rsplit_once("/arch/")?;
+        let (arch, tail) = after.split_once('/')?;
+        (tail == "include").then(|| arch.to_string())
+    })
 }
 
 /// Why the probe failed, in one line: the compiler's (or Kbuild's) first
@@ -128,7 +156,7 @@ pub fn compile_in(
     let key = cache::key(tree, &kbuild, files, &["-k".to_string()]);
     if let Some((log, ok)) = key.as_deref().and_then(|k| cache::lookup(k, dir.path())) {
         if verbose() {
-            eprintln!("gen: Kbuild log (cached):\n{log}");
+            crate::progress::diagnostic(&format!("gen: Kbuild log (cached):\n{log}"));
         }
         return Ok((log, ok, dir));
     }
@@ -167,7 +195,7 @@ pub fn compile_in(
     // Report file names relative to the build directory.
     let log = log.replace(&format!("{}/", dir.path().display()), "");
     if verbose() {
-        eprintln!("gen: Kbuild log:\n{log}");
+        crate::progress::diagnostic(&format!("gen: Kbuild log:\n{log}"));
     }
     let ok = output.status.success();
     if let Some(key) = &key {
@@ -243,7 +271,7 @@ pub fn assembler_messages(
     let messages =
         String::from_utf8_lossy(&output.stderr).replace(&format!("{}/", dir.path().display()), "");
     if verbose() {
-        eprintln!("gen: assembler messages:\n{messages}");
+        crate::progress::diagnostic(&format!("gen: assembler messages:\n{messages}"));
     }
     if let Some(key) = &key {
         let kept = format!("{stem}-plain.s");

@@ -100,11 +100,39 @@ pub fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let (own, children) = cpu_seconds();
     let out = f();
     let (own2, children2) = cpu_seconds();
-    eprintln!(
+    diagnostic(&format!(
         "gen: time {what}: {:.2}s wall, {:.2}s cpu in gen, {:.2}s cpu in children",
         start.elapsed().as_secs_f64(),
         own2 - own,
         children2 - children
-    );
+    ));
     out
+}
+
+/// A copy of stderr made before anything silences it (bindgen's runs do,
+/// see `run_bindgen`).
+static STDERR: std::sync::OnceLock<Option<File>> = std::sync::OnceLock::new();
+
+/// Keeps a copy of stderr for [`diagnostic`]; called before fd 2 is
+/// silenced.
+pub fn keep_stderr() {
+    STDERR.get_or_init(|| {
+        std::io::stderr()
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .map(File::from)
+    });
+}
+
+/// A line for stderr (`GEN_TIMING`, `GEN_VERBOSE`), also while bindgen
+/// has fd 2 silenced in another thread.
+pub fn diagnostic(line: &str) {
+    keep_stderr();
+    match STDERR.get().and_then(Option::as_ref) {
+        Some(mut err) => {
+            let _ = writeln!(err, "{line}");
+        }
+        None => eprintln!("{line}"),
+    }
 }
