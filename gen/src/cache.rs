@@ -120,12 +120,23 @@ fn hash(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
+/// Content hashes already computed by this process: one gen run reads
+/// the same headers for every compile it looks up.
+static HASHED: Mutex<BTreeMap<PathBuf, String>> = Mutex::new(BTreeMap::new());
+
 /// The content hash of a file, or `absent`.
 fn file_hash(path: &Path) -> String {
-    match fs::read(path) {
+    if let Some(h) = HASHED.lock().ok().and_then(|m| m.get(path).cloned()) {
+        return h;
+    }
+    let h = match fs::read(path) {
         Ok(bytes) => format!("{:016x}", hash(&bytes)),
         Err(_) => "absent".to_string(),
+    };
+    if let Ok(mut m) = HASHED.lock() {
+        m.insert(path.to_path_buf(), h.clone());
     }
+    h
 }
 
 /// What identifies a compile: `None` when caching is off or the tree's
