@@ -267,6 +267,7 @@ pub fn probe_store(
         fs::write(staging.path().join("key"), &key)?;
         let _ = fs::remove_dir_all(&entry);
         fs::rename(staging.path(), &entry)?;
+        forget_old(parent);
         Ok(())
     })();
 }
@@ -283,8 +284,25 @@ fn entry_dir(key: &str) -> Option<PathBuf> {
     Some(DIR.get()?.join(format!("{:016x}", hash(key.as_bytes()))))
 }
 
+/// Set while [`uncached`] runs.
+static BYPASS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs `f` with every compile really run (their results still stored):
+/// `--check`'s second generation, which proves gen deterministic, proves
+/// it of the compiles too rather than of the cache.
+pub fn uncached<T>(f: impl FnOnce() -> T) -> T {
+    use std::sync::atomic::Ordering;
+    let before = BYPASS.swap(true, Ordering::SeqCst);
+    let out = f();
+    BYPASS.store(before, Ordering::SeqCst);
+    out
+}
+
 /// A cached compile of `key`, its objects copied into `dir`: (log, ok).
 pub fn lookup(key: &str, dir: &Path) -> Option<(String, bool)> {
+    if BYPASS.load(std::sync::atomic::Ordering::SeqCst) {
+        return None;
+    }
     let entry = entry_dir(key)?;
     if fs::read_to_string(entry.join("key")).ok()? != key {
         return None;
@@ -296,6 +314,10 @@ pub fn lookup(key: &str, dir: &Path) -> Option<(String, bool)> {
         if file_hash(Path::new(path)) != h {
             return None;
         }
+    }
+    // Used: kept for another MAX_AGE (see `forget_old`).
+    if let Ok(file) = fs::File::options().append(true).open(entry.join("key")) {
+        let _ = file.set_modified(std::time::SystemTime::now());
     }
     let log = fs::read_to_string(entry.join("log")).ok()?;
     let ok = fs::read_to_string(entry.join("ok")).ok()? == "true";
@@ -412,5 +434,80 @@ fn try_store(
     fs::write(staging.path().join("key"), key)?;
     let _ = fs::remove_dir_all(&entry);
     fs::rename(staging.path(), &entry)?;
+    forget_old(parent);
     Ok(())
+}
+
+/// Entries not used for this long are removed (a Debian update replaces
+/// the headers, and with them every key).
+const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Removes the entries of `dir` unused for [`MAX_AGE`], and staging
+/// directories of runs that were killed.
+fn forget_old(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if crate::tempdir::pid_of_stale(&name, ".new-").is_some() {
+            let _ = fs::remove_dir_all(&path);
+            continue;
+        }
+        let age = fs::metadata(path.join("key"))
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if age.is_some_and(|a| a > MAX_AGE) {
+            let _ = fs::remove_dir_all(&path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependencies_from_d_and_cmd_files() {
+        let dir = std::env::temp_dir().join(format!("gen-cache-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let tree = Path::new("/k");
+        // A failed compile: gcc's own list.
+        fs::write(
+            dir.join(".a.o.d"),
+            format!(
+                "a.o: {}/a.c \\\n /k/include/x.h \\\n include/generated/y.h\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        // A built one: fixdep's, with per-option stamps.
+        fs::write(
+            dir.join(".b.o.cmd"),
+            format!(
+                "savedcmd_b.o := gcc -c -o b.o b.c\n\nsource_b.o := b.c\n\ndeps_b.o := \\\n  \
+                 /k/include/z.h \\\n    $(wildcard include/config/FOO) \\\n  {}/b.h \\\n\n\
+                 b.o: $(deps_b.o)\n\n$(deps_b.o):\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let deps = dependencies(tree, &dir, &["a.o".into(), "b.o".into()]).unwrap();
+        let deps: Vec<String> = deps.iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(
+            deps,
+            [
+                "/k/include/config/auto.conf",
+                "/k/include/generated/autoconf.h",
+                "/k/include/generated/y.h",
+                "/k/include/x.h",
+                "/k/include/z.h",
+            ]
+        );
+        assert!(dependencies(tree, &dir, &["c.o".into()]).is_none());
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

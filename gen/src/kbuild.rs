@@ -130,7 +130,7 @@ fn probe_failure(tree: &Tree, log: &str) -> String {
 /// rather than a function, the objects' relocations (`readelf -rW`) are
 /// appended to the log so the caller can find the function.
 pub fn compile(tree: &Tree, shim_dir: &Path, files: &[(String, String)]) -> Result<(String, bool)> {
-    compile_in(tree, shim_dir, files).map(|(log, ok, _)| (log, ok))
+    compile_keeping(tree, shim_dir, files, false).map(|(log, ok, _)| (log, ok))
 }
 
 /// [`compile`], also returning the build directory (with the objects).
@@ -138,6 +138,17 @@ pub fn compile_in(
     tree: &Tree,
     shim_dir: &Path,
     files: &[(String, String)],
+) -> Result<(String, bool, TempDir)> {
+    compile_keeping(tree, shim_dir, files, true)
+}
+
+/// [`compile_in`]; without `objects`, a result taken from the cache comes
+/// without the objects (nobody reads them), and the cache keeps none.
+fn compile_keeping(
+    tree: &Tree,
+    shim_dir: &Path,
+    files: &[(String, String)],
+    objects_wanted: bool,
 ) -> Result<(String, bool, TempDir)> {
     let dir = TempDir::new("gen-compile-")?;
     let objects: Vec<String> = files
@@ -153,7 +164,8 @@ pub fn compile_in(
     for (name, text) in files {
         fs::write(dir.path().join(name), text)?;
     }
-    let key = cache::key(tree, &kbuild, files, &["-k".to_string()]);
+    let mode = if objects_wanted { "objects" } else { "log" };
+    let key = cache::key(tree, &kbuild, files, &["-k".to_string(), mode.to_string()]);
     if let Some((log, ok)) = key.as_deref().and_then(|k| cache::lookup(k, dir.path())) {
         if verbose() {
             crate::progress::diagnostic(&format!("gen: Kbuild log (cached):\n{log}"));
@@ -199,7 +211,8 @@ pub fn compile_in(
     }
     let ok = output.status.success();
     if let Some(key) = &key {
-        cache::store(key, tree, dir.path(), &objects, &objects, &log, ok);
+        let keep = if objects_wanted { &objects[..] } else { &[] };
+        cache::store(key, tree, dir.path(), &objects, keep, &log, ok);
     }
     Ok((log, ok, dir))
 }
