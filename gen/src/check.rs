@@ -8,6 +8,7 @@
 //! functions, types, constants) and proves its own determinism by
 //! generating twice, since there is nothing committed to compare bytes with.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -93,8 +94,12 @@ impl Selection<'_> {
         Ok(targets)
     }
 
-    fn generate(&self, tree: &Tree) -> Result<SetFiles> {
-        generate::generate(tree, self.shim, self.progress)
+    /// Generates the set from `tree`; `like`: files it is expected to
+    /// come out as (the committed set), which lets bindgen's second run
+    /// start early (see [`generate::generate_expecting`]).
+    fn generate(&self, tree: &Tree, like: &Files) -> Result<SetFiles> {
+        let expected = like.get(META_TOML).map(|m| dropped_functions(m));
+        generate::generate_expecting(tree, self.shim, self.progress, expected.as_ref())
     }
 }
 
@@ -116,7 +121,7 @@ pub fn check(sel: &Selection, strict: bool) -> Result<()> {
     let targets = sel.targets(&unreadable)?;
     for t in &targets {
         let (name, release) = (&t.name, &t.tree.release);
-        let fresh = files(&sel.generate(t.tree)?);
+        let fresh = files(&sel.generate(t.tree, &t.committed)?);
         if *release == t.recorded {
             let differing = differing_files(&t.committed, &fresh);
             if differing.is_empty() {
@@ -180,7 +185,7 @@ pub fn refresh(sel: &Selection) -> Result<()> {
         let (name, release) = (&t.name, &t.tree.release);
         // An output that cannot be written fails before the slow part.
         Staging::new(sel.sets_dir, name)?;
-        let set = sel.generate(t.tree)?;
+        let set = sel.generate(t.tree, &t.committed)?;
         let fresh = files(&set);
         if differing_files(&t.committed, &fresh).is_empty() {
             println!("up to date {name} ({release})");
@@ -246,9 +251,26 @@ fn drift(committed: &Files, fresh: &Files) -> String {
 /// Generates the set from `tree` a second time: the files that differ from
 /// `first`, if any.
 fn nondeterministic(sel: &Selection, tree: &Tree, first: &Files) -> Result<Option<String>> {
-    let second = files(&sel.generate(tree)?);
+    // Every compile again: the cache would repeat the first run's logs.
+    let second = files(&kernel_gen::cache::uncached(|| sel.generate(tree, first))?);
     let differing = differing_files(first, &second);
     Ok((!differing.is_empty()).then(|| differing.join(", ")))
+}
+
+/// The `[dropped] functions` of a meta.toml.
+fn dropped_functions(meta: &str) -> BTreeSet<String> {
+    meta.split_once("\n[dropped]\n")
+        .and_then(|(_, rest)| rest.split_once("functions = [\n"))
+        .map(|(_, list)| {
+            list.lines()
+                .take_while(|l| l.trim() != "]")
+                .filter_map(|l| {
+                    let l = l.trim().trim_end_matches(',');
+                    l.strip_prefix('"')?.strip_suffix('"').map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn files(set: &SetFiles) -> Files {

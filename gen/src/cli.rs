@@ -131,6 +131,9 @@ pub fn parse() -> Cli {
 
 pub fn run(cli: Cli) -> Result<()> {
     let progress = Progress::new();
+    if let Some(dir) = kernel_gen::cache::default_dir() {
+        kernel_gen::cache::enable(dir);
+    }
     let search: Vec<PathBuf> = if cli.search.is_empty() {
         tree::DEFAULT_SEARCH.iter().map(PathBuf::from).collect()
     } else {

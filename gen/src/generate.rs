@@ -45,6 +45,21 @@ pub struct Stats {
 }
 
 pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFiles> {
+    generate_expecting(tree, shim, progress, None)
+}
+
+/// [`generate`], given the functions the pruning is expected to drop (the
+/// committed set's `[dropped]`): the bindgen run without them then starts
+/// at once, beside the first run and the wrapper compiles, instead of after
+/// them. Its output is used only if the pruning drops exactly those; else
+/// bindgen runs again with what it did drop. The files are the same either
+/// way.
+pub fn generate_expecting(
+    tree: &Tree,
+    shim: &Shim,
+    progress: &Progress,
+    expected: Option<&BTreeSet<String>>,
+) -> Result<SetFiles> {
     let start = Instant::now();
     let name = tree.set_name();
     let flags = progress
@@ -52,6 +67,7 @@ pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFile
             kbuild::probe(tree)
         })
         .with_context(|| format!("set {name}"))?;
+    crate::cache::register(tree, &flags.compiler);
     // libclang parses the headers as the kernel's arch: type sizes,
     // alignment and predefined macros (__aarch64__) follow from it.
     let target = format!("--target={}", tree.target()?.clang_target);
@@ -73,18 +89,30 @@ pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFile
             })
             .with_context(|| format!("set {name} (from {})", tree.path.display()))
     };
-    let first = bindgen(&BTreeSet::new())?;
-    let first_wrappers = wrappers::wrappers_c(&first.wrappers, shim)?;
-    let dropped = progress
-        .step(
-            &format!("{name}: compiling wrappers.c and shims with Kbuild"),
-            || prune::rejected_wrappers(tree, shim, &first_wrappers),
-        )
-        .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
+    let expected = expected.filter(|e| !e.is_empty());
+    let (first, speculative) = std::thread::scope(|s| {
+        let speculative = expected.map(|e| s.spawn(|| bindgen(e)));
+        let first = bindgen(&BTreeSet::new()).and_then(|first| {
+            let wrappers = wrappers::wrappers_c(&first.wrappers, shim)?;
+            let dropped = progress
+                .step(
+                    &format!("{name}: compiling wrappers.c and shims with Kbuild"),
+                    || prune::rejected_wrappers(tree, shim, &wrappers),
+                )
+                .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
+            Ok((first, wrappers, dropped))
+        });
+        let speculative = speculative.map(|h| h.join());
+        (first, speculative)
+    });
+    let (first, first_wrappers, dropped) = first?;
     let (out, wrappers_c) = if dropped.is_empty() {
         (first, first_wrappers)
     } else {
-        let out = bindgen(&dropped)?;
+        let out = match (speculative, expected) {
+            (Some(Ok(Ok(out))), Some(e)) if *e == dropped => out,
+            _ => bindgen(&dropped)?,
+        };
         let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
         // The pruned text is what compiled cleanly; bindgen's second output
         // should be exactly that. If not, compile it again.

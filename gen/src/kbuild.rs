@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
+use crate::cache;
 use crate::flags::{self, Flags};
 use crate::tempdir::TempDir;
 use crate::toolchain;
@@ -47,16 +48,24 @@ pub fn binutil(tree: &Tree, tool: &str) -> Result<String> {
 /// `make -C <tree> M=<tmp>` and reads the command Kbuild recorded in
 /// `.genprobe.o.cmd`.
 pub fn probe(tree: &Tree) -> Result<Flags> {
-    let dir = TempDir::new("gen-kbuild-")?;
-    fs::write(dir.path().join("Kbuild"), format!("obj-m := {PROBE}.o\n"))?;
-    fs::write(
-        dir.path().join(format!("{PROBE}.c")),
-        "int genprobe(void);\nint genprobe(void)\n{\n\treturn 0;\n}\n",
-    )?;
     let objtree = tree
         .path
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", tree.path.display()))?;
+    let source = "int genprobe(void);\nint genprobe(void)\n{\n\treturn 0;\n}\n";
+    let cache_source = format!(
+        "{source}ARCH={} CROSS_COMPILE={}\n",
+        tree.target()?.kbuild,
+        tree.cross_compile()?
+    );
+    if let Some((text, dir)) = cache::probe_lookup(&objtree, &cache_source) {
+        if let Some(command) = flags::recorded_command(&text) {
+            return flags::translate(&command, &objtree, &dir);
+        }
+    }
+    let dir = TempDir::new("gen-kbuild-")?;
+    fs::write(dir.path().join("Kbuild"), format!("obj-m := {PROBE}.o\n"))?;
+    fs::write(dir.path().join(format!("{PROBE}.c")), source)?;
     let output = make(tree, &objtree, dir.path())?
         .arg(format!("{PROBE}.o"))
         .output()
@@ -72,7 +81,27 @@ pub fn probe(tree: &Tree) -> Result<Flags> {
         .with_context(|| format!("Kbuild of {} wrote no {PROBE}.o.cmd", tree.path.display()))?;
     let command = flags::recorded_command(&text)
         .with_context(|| format!("no compile command in {}", cmd_file.display()))?;
-    flags::translate(&command, &objtree, dir.path())
+    let flags = flags::translate(&command, &objtree, dir.path())?;
+    cache::probe_store(
+        &objtree,
+        &cache_source,
+        dir.path(),
+        &format!("{PROBE}.o"),
+        &text,
+        &command[0],
+    );
+    Ok(flags)
+}
+
+/// The `arch/<dir>` a recorded compile command includes from
+/// (`-I.../arch/x86/include`).
+pub fn arch_dir(command: &str) -> Option<String> {
+    command.split_whitespace().find_map(|w| {
+        let rest = w.strip_prefix("-I")?;
+        let (_, after) = rest.rsplit_once("/arch/")?;
+        let (arch, tail) = after.split_once('/')?;
+        (tail == "include").then(|| arch.to_string())
+    })
 }
 
 /// Why the probe failed, in one line: the compiler's (or Kbuild's) first
@@ -101,7 +130,7 @@ fn probe_failure(tree: &Tree, log: &str) -> String {
 /// rather than a function, the objects' relocations (`readelf -rW`) are
 /// appended to the log so the caller can find the function.
 pub fn compile(tree: &Tree, shim_dir: &Path, files: &[(String, String)]) -> Result<(String, bool)> {
-    compile_in(tree, shim_dir, files).map(|(log, ok, _)| (log, ok))
+    compile_keeping(tree, shim_dir, files, false).map(|(log, ok, _)| (log, ok))
 }
 
 /// [`compile`], also returning the build directory (with the objects).
@@ -109,6 +138,17 @@ pub fn compile_in(
     tree: &Tree,
     shim_dir: &Path,
     files: &[(String, String)],
+) -> Result<(String, bool, TempDir)> {
+    compile_keeping(tree, shim_dir, files, true)
+}
+
+/// [`compile_in`]; without `objects`, a result taken from the cache comes
+/// without the objects (nobody reads them), and the cache keeps none.
+fn compile_keeping(
+    tree: &Tree,
+    shim_dir: &Path,
+    files: &[(String, String)],
+    objects_wanted: bool,
 ) -> Result<(String, bool, TempDir)> {
     let dir = TempDir::new("gen-compile-")?;
     let objects: Vec<String> = files
@@ -120,17 +160,27 @@ pub fn compile_in(
         objects.join(" "),
         shim_dir.display()
     );
-    fs::write(dir.path().join("Kbuild"), kbuild)?;
+    fs::write(dir.path().join("Kbuild"), &kbuild)?;
     for (name, text) in files {
         fs::write(dir.path().join(name), text)?;
     }
+    let mode = if objects_wanted { "objects" } else { "log" };
+    let key = cache::key(tree, &kbuild, files, &["-k".to_string(), mode.to_string()]);
+    if let Some((log, ok)) = key.as_deref().and_then(|k| cache::lookup(k, dir.path())) {
+        if verbose() {
+            crate::progress::diagnostic(&format!("gen: Kbuild log (cached):\n{log}"));
+        }
+        return Ok((log, ok, dir));
+    }
     let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let output = make(tree, &tree.path, dir.path())?
-        .arg("-k")
-        .arg(format!("-j{jobs}"))
-        .args(&objects)
-        .output()
-        .context("cannot run make (install it: sudo apt-get install make)")?;
+    let output = crate::progress::timed(&format!("make {}", objects.join(" ")), || {
+        make(tree, &tree.path, dir.path())?
+            .arg("-k")
+            .arg(format!("-j{jobs}"))
+            .args(&objects)
+            .output()
+            .context("cannot run make (install it: sudo apt-get install make)")
+    })?;
     let mut log = String::from_utf8_lossy(&output.stdout).into_owned();
     log.push_str(&String::from_utf8_lossy(&output.stderr));
     if log.contains(".altinstr_replacement+") {
@@ -157,9 +207,14 @@ pub fn compile_in(
     // Report file names relative to the build directory.
     let log = log.replace(&format!("{}/", dir.path().display()), "");
     if verbose() {
-        eprintln!("gen: Kbuild log:\n{log}");
+        crate::progress::diagnostic(&format!("gen: Kbuild log:\n{log}"));
     }
-    Ok((log, output.status.success(), dir))
+    let ok = output.status.success();
+    if let Some(key) = &key {
+        let keep = if objects_wanted { &objects[..] } else { &[] };
+        cache::store(key, tree, dir.path(), &objects, keep, &log, ok);
+    }
+    Ok((log, ok, dir))
 }
 
 /// For assembler errors, which name no C function: compiles `file` to
@@ -177,8 +232,20 @@ pub fn assembler_messages(
         "obj-m := {stem}.o\nccflags-y := -I{} -ffunction-sections -fdata-sections\n",
         shim_dir.display()
     );
-    fs::write(dir.path().join("Kbuild"), kbuild)?;
+    fs::write(dir.path().join("Kbuild"), &kbuild)?;
     fs::write(dir.path().join(name), text)?;
+    let plain = dir.path().join(format!("{stem}-plain.s"));
+    let key = cache::key(
+        tree,
+        &kbuild,
+        &[(name.clone(), text.clone())],
+        &[format!("{stem}.s"), "as".to_string()],
+    );
+    if let Some((messages, _)) = key.as_deref().and_then(|k| cache::lookup(k, dir.path())) {
+        if let Ok(asm) = fs::read_to_string(&plain) {
+            return Ok((asm, messages));
+        }
+    }
     let status = make(tree, &tree.path, dir.path())?
         .arg(format!("{stem}.s"))
         .stdout(Stdio::null())
@@ -202,7 +269,6 @@ pub fn assembler_messages(
         })
         .map(|l| format!("{l}\n"))
         .collect();
-    let plain = dir.path().join(format!("{stem}-plain.s"));
     fs::write(&plain, &asm)?;
     let mut assembler = Command::new(binutil(tree, "as")?);
     if tree.arch == "x86_64" {
@@ -218,7 +284,19 @@ pub fn assembler_messages(
     let messages =
         String::from_utf8_lossy(&output.stderr).replace(&format!("{}/", dir.path().display()), "");
     if verbose() {
-        eprintln!("gen: assembler messages:\n{messages}");
+        crate::progress::diagnostic(&format!("gen: assembler messages:\n{messages}"));
+    }
+    if let Some(key) = &key {
+        let kept = format!("{stem}-plain.s");
+        cache::store(
+            key,
+            tree,
+            dir.path(),
+            &[format!("{stem}.s")],
+            &[kept],
+            &messages,
+            true,
+        );
     }
     Ok((asm, messages))
 }

@@ -8,6 +8,7 @@
 //! [`generate_set`]. Nothing here writes to stdout, which cargo reads from a
 //! build script: progress goes to stderr, and only when it is a terminal.
 
+pub mod cache;
 pub mod generate;
 pub mod meta;
 pub mod progress;

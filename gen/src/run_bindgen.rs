@@ -175,33 +175,57 @@ pub fn run(
     })
 }
 
-/// Runs `f` with file descriptor 2 pointing to /dev/null.
+/// How many threads are in [`with_stderr_silenced`], and the original fd 2
+/// while any is (bindgen may run in two threads at once).
+static SILENCED: Mutex<(usize, i32)> = Mutex::new((0, -1));
+
+/// Runs `f` with file descriptor 2 pointing to /dev/null (for the whole
+/// process: gen's own messages go through `progress::diagnostic`, which
+/// writes to a copy of the original).
 fn with_stderr_silenced<T>(f: impl FnOnce() -> T) -> T {
     use std::os::fd::AsRawFd;
-    let Ok(null) = fs::OpenOptions::new().write(true).open("/dev/null") else {
-        return f();
-    };
-    // SAFETY: dup(2) only reads the descriptor table; whether fd 2 is open
-    // or not, it returns a new descriptor or -1 and changes nothing else.
-    let saved = unsafe { libc::dup(2) };
-    // SAFETY: `null` is an open descriptor owned by this function (alive
-    // until it returns); dup2 onto fd 2 only replaces what fd 2 refers to,
-    // and the original is kept in `saved`, which is checked first.
-    if saved < 0 || unsafe { libc::dup2(null.as_raw_fd(), 2) } < 0 {
-        if saved >= 0 {
-            // SAFETY: `saved` is the descriptor dup returned above, owned
-            // here and closed once.
-            unsafe { libc::close(saved) };
+    crate::progress::keep_stderr();
+    {
+        let Ok(mut state) = SILENCED.lock() else {
+            return f();
+        };
+        if state.0 == 0 {
+            let Ok(null) = fs::OpenOptions::new().write(true).open("/dev/null") else {
+                return f();
+            };
+            // SAFETY: dup(2) only reads the descriptor table; whether fd 2 is
+            // open or not, it returns a new descriptor or -1 and changes
+            // nothing else.
+            let saved = unsafe { libc::dup(2) };
+            // SAFETY: `null` is an open descriptor owned here (alive until
+            // the end of this block); dup2 onto fd 2 only replaces what fd 2
+            // refers to, and the original is kept in `saved`, checked first.
+            if saved < 0 || unsafe { libc::dup2(null.as_raw_fd(), 2) } < 0 {
+                if saved >= 0 {
+                    // SAFETY: `saved` is the descriptor dup returned above,
+                    // owned here and closed once.
+                    unsafe { libc::close(saved) };
+                }
+                return f();
+            }
+            state.1 = saved;
         }
-        return f();
+        state.0 += 1;
     }
     let out = f();
-    // SAFETY: `saved` is the copy of the original fd 2 made above (valid:
-    // checked `>= 0`); putting it back on fd 2 and closing the copy once
-    // leaves the descriptor table as it was before.
-    unsafe {
-        libc::dup2(saved, 2);
-        libc::close(saved);
+    if let Ok(mut state) = SILENCED.lock() {
+        state.0 -= 1;
+        if state.0 == 0 {
+            // SAFETY: `state.1` is the copy of the original fd 2 the first
+            // silencing thread made (valid: checked `>= 0`), owned by this
+            // state; putting it back on fd 2 and closing the copy once
+            // leaves the descriptor table as it was before.
+            unsafe {
+                libc::dup2(state.1, 2);
+                libc::close(state.1);
+            }
+            state.1 = -1;
+        }
     }
     out
 }

@@ -194,7 +194,9 @@ impl Env {
             .arg(&self.shim)
             .arg("--sets-dir")
             .arg(&self.sets)
-            .args(args);
+            .args(args)
+            // gen's compile cache: the test's own, not the user's.
+            .env("GEN_CACHE_DIR", self.scratch.join("gen-cache"));
         for (k, v) in env {
             cmd.env(k, v);
         }
