@@ -98,7 +98,7 @@ done
 conf=$work/tree/$src/dkms.conf
 # shellcheck disable=SC2016 # dkms.conf's own variable, literally
 for line in "BUILT_MODULE_NAME[0]=\"$name\"" 'DEST_MODULE_LOCATION[0]="/updates/dkms"' 'AUTOINSTALL="yes"' \
-    'MAKE[0]="make -f dkms.mk KDIR=${kernel_source_dir}"'; do
+    'MAKE[0]="make --no-print-directory -f dkms.mk KDIR=${kernel_source_dir}"'; do
     grep -qxF "$line" "$conf" || fail "dkms.conf lacks $line"
 done
 ! grep -rq "$repo\|$HOME" "$work/tree/$src/dkms.mk" "$work/tree/$src/dkms.conf" "$work/tree/$src/.cargo/config.toml" ||
