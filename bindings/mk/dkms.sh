@@ -46,7 +46,7 @@ deb_name=${pkg//_/-}
 
 stage=$(mktemp -d "$out/.dkms-$name.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
-src=$stage/root/usr/src/$name-$version
+src=$stage/tree/usr/src/$name-$version
 mkdir -p "$src"
 
 # The files of workspace WS that a build needs: its root manifest and the
@@ -175,9 +175,9 @@ BUILD_EXCLUSIVE_ARCH="^(x86_64|aarch64)\$"
 EOF
 
 # The Debian package.
-deb=$stage/root/DEBIAN
+deb=$stage/tree/DEBIAN
 mkdir -p "$deb"
-installed_kb=$(du -sk "$stage/root/usr" | cut -f1)
+installed_kb=$(du -sk "$stage/tree/usr" | cut -f1)
 cat >"$deb/control" <<EOF
 Package: $deb_name
 Version: $version
@@ -244,5 +244,5 @@ exit 0
 EOF
 chmod 0755 "$deb/postinst" "$deb/prerm" "$deb/postrm"
 file=$out/${deb_name}_${version}_all.deb
-dpkg-deb --root-owner-group -Zxz --build "$stage/root" "$file" >/dev/null || die "dpkg-deb failed"
+dpkg-deb --root-owner-group -Zxz --build "$stage/tree" "$file" >/dev/null || die "dpkg-deb failed"
 echo "  DKMS    $file ($(stat -c %s "$file") bytes; /usr/src/$name-$version: $(find "$src" -type f | wc -l) files, ${installed_kb} KiB)"
