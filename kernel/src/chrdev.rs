@@ -55,20 +55,7 @@ unsafe impl<T: MiscDevice> Sync for Registration<T> {}
 struct VTable<T>(PhantomData<T>);
 
 impl<T: MiscDevice> VTable<T> {
-    const FOPS: file_operations = {
-        // SAFETY: all-zero is a valid file_operations (no operations).
-        let mut fops: file_operations = unsafe { zeroed() };
-        fops.owner = THIS_MODULE;
-        fops.open = Some(open::<T>);
-        fops.release = Some(miscdev::release::<T>);
-        fops.read = Some(miscdev::read::<T>);
-        fops.write = Some(miscdev::write::<T>);
-        fops.poll = Some(miscdev::poll_fn::<T>);
-        fops.unlocked_ioctl = Some(miscdev::ioctl::<T>);
-        fops.compat_ioctl = Some(miscdev::compat_ioctl::<T>);
-        fops.llseek = Some(bindings::default_llseek);
-        fops
-    };
+    const FOPS: file_operations = miscdev::file_operations::<T>(open::<T>);
 
     const KTYPE: kobj_type = {
         // SAFETY: all-zero is a valid kobj_type (no attributes, no ops).

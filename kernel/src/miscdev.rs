@@ -179,24 +179,31 @@ impl<T: MiscDevice> Drop for MiscRegistration<T> {
     }
 }
 
+/// A file's `open` operation, as `file_operations` holds it.
+pub(crate) type OpenFn = unsafe extern "C" fn(*mut inode, *mut file) -> c_int;
+
+/// The file operations of `T`'s files, opened by `open` (a misc device's
+/// and a chrdev region's differ only in how `open` finds the shared state).
+pub(crate) const fn file_operations<T: MiscDevice>(open: OpenFn) -> file_operations {
+    // SAFETY: all-zero is a valid file_operations (no operations).
+    let mut fops: file_operations = unsafe { zeroed() };
+    fops.owner = THIS_MODULE;
+    fops.open = Some(open);
+    fops.release = Some(release::<T>);
+    fops.read = Some(read::<T>);
+    fops.write = Some(write::<T>);
+    fops.poll = Some(poll_fn::<T>);
+    fops.unlocked_ioctl = Some(ioctl::<T>);
+    fops.compat_ioctl = Some(compat_ioctl::<T>);
+    // Stream and non-seekable files refuse lseek before it gets here.
+    fops.llseek = Some(bindings::default_llseek);
+    fops
+}
+
 struct VTable<T>(PhantomData<T>);
 
 impl<T: MiscDevice> VTable<T> {
-    const FOPS: file_operations = {
-        // SAFETY: all-zero is a valid file_operations (no operations).
-        let mut fops: file_operations = unsafe { zeroed() };
-        fops.owner = THIS_MODULE;
-        fops.open = Some(open::<T>);
-        fops.release = Some(release::<T>);
-        fops.read = Some(read::<T>);
-        fops.write = Some(write::<T>);
-        fops.poll = Some(poll_fn::<T>);
-        fops.unlocked_ioctl = Some(ioctl::<T>);
-        fops.compat_ioctl = Some(compat_ioctl::<T>);
-        // Stream and non-seekable files refuse lseek before it gets here.
-        fops.llseek = Some(bindings::default_llseek);
-        fops
-    };
+    const FOPS: file_operations = file_operations::<T>(open::<T>);
 }
 
 fn errno_ssize(error: Error) -> isize {
@@ -235,10 +242,7 @@ pub(crate) unsafe fn open_with<T: MiscDevice>(
     0
 }
 
-pub(crate) unsafe extern "C" fn release<T: MiscDevice>(
-    _inode: *mut inode,
-    file: *mut file,
-) -> c_int {
+unsafe extern "C" fn release<T: MiscDevice>(_inode: *mut inode, file: *mut file) -> c_int {
     // SAFETY: set by a successful open() to a Box<T>; the last close.
     drop(unsafe { Box::from_raw((*file).private_data.cast::<T>()) });
     0
@@ -281,7 +285,7 @@ unsafe fn at_position(ppos: *mut loff_t, op: impl FnOnce(&mut i64) -> Result<usi
     }
 }
 
-pub(crate) unsafe extern "C" fn read<T: MiscDevice>(
+unsafe extern "C" fn read<T: MiscDevice>(
     file: *mut file,
     buf: *mut c_char,
     count: usize,
@@ -295,7 +299,7 @@ pub(crate) unsafe extern "C" fn read<T: MiscDevice>(
     unsafe { at_position(ppos, |pos| T::read(state, file, &mut out, pos)) }
 }
 
-pub(crate) unsafe extern "C" fn write<T: MiscDevice>(
+unsafe extern "C" fn write<T: MiscDevice>(
     file: *mut file,
     buf: *const c_char,
     count: usize,
@@ -309,7 +313,7 @@ pub(crate) unsafe extern "C" fn write<T: MiscDevice>(
     unsafe { at_position(ppos, |pos| T::write(state, file, &mut input, pos)) }
 }
 
-pub(crate) unsafe extern "C" fn poll_fn<T: MiscDevice>(
+unsafe extern "C" fn poll_fn<T: MiscDevice>(
     file: *mut file,
     table: *mut poll_table,
 ) -> bindings::__poll_t {
@@ -327,17 +331,13 @@ fn ioctl_result(result: Result<isize>) -> c_long {
     }
 }
 
-pub(crate) unsafe extern "C" fn ioctl<T: MiscDevice>(
-    file: *mut file,
-    cmd: c_uint,
-    arg: c_ulong,
-) -> c_long {
+unsafe extern "C" fn ioctl<T: MiscDevice>(file: *mut file, cmd: c_uint, arg: c_ulong) -> c_long {
     // SAFETY: a file operation of an opened file of this device.
     let (state, file) = unsafe { state::<T>(file) };
     ioctl_result(T::ioctl(state, file, cmd, arg as usize))
 }
 
-pub(crate) unsafe extern "C" fn compat_ioctl<T: MiscDevice>(
+unsafe extern "C" fn compat_ioctl<T: MiscDevice>(
     file: *mut file,
     cmd: c_uint,
     arg: c_ulong,
