@@ -362,10 +362,16 @@ $(KO_KBUILD)/Kbuild: $(KO_KBUILD)/inputs
 	    'KO_RELEASE := $(KO_RELEASE)' 'KO_KDIR := $(KDIR)' \
 	    'KO_MK_DIR := $(KO_MK_DIR)' 'include $(KO_MK_DIR)/module.kbuild' > $@
 
+# Kbuild's steps run in parallel (the layout proof beside the link and the
+# C compiles) unless the command line chose its own -j. (MAKEFLAGS holds
+# -j only when a recipe is expanded.)
+KO_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+ko_kbuild_jobs = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(KO_JOBS))
+
 $(KO_KO): $(KO_LIB) $(KO_KBUILD)/Kbuild $(KO_MK_DIR)/module.kbuild \
         $(wildcard $(KO_SET_DIR)/layout.txt $(KO_SET_DIR)/wrappers.c) \
         $(KDIR)/include/config/auto.conf $(wildcard $(KDIR)/Module.symvers)
-	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(KO_KBUILD) ARCH=$(KO_KBUILD_ARCH) CROSS_COMPILE=$(CROSS_COMPILE) modules
+	$(Q)$(MAKE) --no-print-directory $(ko_kbuild_jobs) -C $(KDIR) M=$(KO_KBUILD) ARCH=$(KO_KBUILD_ARCH) CROSS_COMPILE=$(CROSS_COMPILE) modules
 
 # The copy may come from a build for another kernel: refresh it whenever it
 # differs from this kernel's .ko, whatever the timestamps say.
