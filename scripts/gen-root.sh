@@ -36,12 +36,12 @@ read -r _ root _ <<<"$kdir"
 # for a cross-built kernel, extracted.)
 root=$(bash "$mk/debian-root.sh" "$cache" "$(basename "$root")" libclang-dev 2>&1) ||
     die "${root#debian-root: }"
-cargo_home=${CARGO_HOME:-$HOME/.cargo}
-# The root's own cargo and rustc (Debian's), a target directory of the
-# root's own (its rustc differs from this machine's) and of this checkout's
-# (two checkouts sharing one race: one's `cargo run` runs the other's gen),
-# offline.
-checkout=$(echo "$repo" | sha256sum | cut -c1-8)
-bash "$mk/root-make.sh" "$root" "$repo" "$cargo_home/registry" "$cargo_home/git" -- \
-    env CARGO_HOME="$cargo_home" CARGO_TARGET_DIR="/var/lib/rust-ko/gen-target-$checkout" \
-    cargo run --quiet --offline --manifest-path "$repo/Cargo.toml" -p gen -- "$@"
+# This machine's gen runs in the root: built once here (gen-check's build
+# is reused), it loads the root's libclang and calls the root's compiler,
+# and the root's Debian release is newer than this one, so its libc runs
+# it. (Compiling gen with the root's cargo cost 200 s of CPU per root.)
+cargo build --quiet --manifest-path "$repo/Cargo.toml" -p gen || die "cannot build gen (cargo build -p gen)"
+target=$(cargo metadata --quiet --format-version 1 --no-deps --manifest-path "$repo/Cargo.toml" |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+[ -x "$target/debug/gen" ] || die "cargo build -p gen left no $target/debug/gen"
+bash "$mk/root-make.sh" "$root" "$repo" "$target/debug" -- "$target/debug/gen" "$@"
