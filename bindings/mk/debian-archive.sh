@@ -38,14 +38,18 @@ for target in Contents-deb DEP-11 DEP-11-icons DEP-11-icons-small Translations; 
     apt_opts+=(-o "Acquire::IndexTargets::deb::$target::DefaultEnabled=false")
 done
 
+# A file of this process's own: parallel builds (make test's jobs) each
+# write theirs, and the mv is atomic.
+new=$(mktemp "$cache/sources.list.XXXXXX")
 sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/debian-suites.txt" |
     while read -r suite archive; do
         echo "deb [arch=amd64,arm64 signed-by=$keyring] $mirror/$archive $suite main"
-    done >"$cache/sources.list.new"
-if cmp -s "$cache/sources.list.new" "$cache/sources.list"; then
-    rm "$cache/sources.list.new"
+    done >"$new"
+if cmp -s "$new" "$cache/sources.list"; then
+    rm -f "$new"
 else
-    mv "$cache/sources.list.new" "$cache/sources.list"
+    chmod 644 "$new"
+    mv "$new" "$cache/sources.list"
     rm -f "$cache/updated"
 fi
 
