@@ -41,6 +41,7 @@ done
 # A file of this process's own: parallel builds (make test's jobs) each
 # write theirs, and the mv is atomic.
 new=$(mktemp "$cache/sources.list.XXXXXX")
+trap 'rm -f "$new"' EXIT
 sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/debian-suites.txt" |
     while read -r suite archive; do
         echo "deb [arch=amd64,arm64 signed-by=$keyring] $mirror/$archive $suite main"
