@@ -106,6 +106,10 @@ run downstream/create/vendor tests/downstream.sh create vendor "$downstream" oot
 # 5.10 rt.)
 kernel_job() {
     local rel=$1 set=$2 projects=(oot_path) name mode=vm
+    # Every set's Rust side proven too: bindgen's layout assertions, which
+    # a user's build leaves out (the other steps build that way: dkms,
+    # drift, kernels, selection).
+    export RUST_LAYOUT_ASSERTS=1
     [ "$3" != installed ] || projects+=(oot_vendor)
     if [ "$3" = matrix ] && image_missing "$rel"; then
         mode=static

@@ -17,7 +17,8 @@
 //!
 //! Back to the crate it says `KO_BINDINGS_RS` (the set's full `bindings.rs`,
 //! which `src/lib.rs` includes: read through kernel-tree's `store`, as sets
-//! may store it as a delta of another set's); on failure it prints one line starting with
+//! may store it as a delta of another set's; without bindgen's layout
+//! assertions unless `KO_RUST_LAYOUT_ASSERTS=1`); on failure it prints one line starting with
 //! `kernel-bindings: error:`, which make shows instead of cargo's report.
 
 use std::env;
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kernel_tree::sets::{choose, SetMeta};
-use kernel_tree::{store, KernelId};
+use kernel_tree::{rust_asserts, store, KernelId};
 
 const BINDINGS_RS: &str = "bindings.rs";
 
@@ -75,21 +76,37 @@ fn run() -> Result<(), String> {
     if let Some(message) = kernel_tree::arch::target_mismatch(&set.kernel.arch, &rust_arch, &what) {
         return Err(message);
     }
-    let bindings = bindings_rs(&set_dir)?;
+    let bindings = bindings_rs(&set_dir, keep_layout_asserts())?;
     println!("cargo:rustc-env=KO_BINDINGS_RS={}", bindings.display());
     Ok(())
 }
 
-/// The set's full `bindings.rs`: the stored file itself, or, for a set
-/// stored as a delta of another (a plain cargo build choosing a committed
-/// set; make hands over a materialized copy), the file the delta gives,
-/// written to `OUT_DIR` (only when it differs, so its time says when it
-/// changed).
-fn bindings_rs(set_dir: &Path) -> Result<PathBuf, String> {
-    if let Some(path) = store::stored_whole(set_dir, BINDINGS_RS) {
-        return Ok(path);
+/// `KO_RUST_LAYOUT_ASSERTS=1` (make's `RUST_LAYOUT_ASSERTS=1`; `make test`
+/// sets it): keep bindgen's layout assertions, which prove the set's Rust
+/// side and cost 40 % of this crate's compile time (kernel-tree's
+/// `rust_asserts`).
+fn keep_layout_asserts() -> bool {
+    println!("cargo:rerun-if-env-changed=KO_RUST_LAYOUT_ASSERTS");
+    env::var_os("KO_RUST_LAYOUT_ASSERTS").is_some_and(|v| v == "1")
+}
+
+/// The set's `bindings.rs` as the crate includes it: without the layout
+/// assertions (written to `OUT_DIR`), or, keeping them, the stored file
+/// itself if the set stores it whole, else the full file its delta gives
+/// (also written to `OUT_DIR`). Written only when it differs, so its time
+/// says when it changed.
+fn bindings_rs(set_dir: &Path, keep_asserts: bool) -> Result<PathBuf, String> {
+    if keep_asserts {
+        if let Some(path) = store::stored_whole(set_dir, BINDINGS_RS) {
+            return Ok(path);
+        }
     }
-    let text = store::read_set_file(set_dir, BINDINGS_RS)?;
+    let mut text = store::read_set_file(set_dir, BINDINGS_RS)?;
+    if !keep_asserts {
+        text = rust_asserts::strip(&text)
+            .map_err(|e| format!("{}: {e}", set_dir.display()))?
+            .0;
+    }
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
     let path = out_dir.join(BINDINGS_RS);
     if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {

@@ -22,6 +22,9 @@
 #                   time (the bindings crate's feature `regen`, reached as
 #                   kernel/regen; needs libclang: sudo apt-get install libclang-dev)
 #   KERNEL_INCLUDE  extra headers to bind, implies REGEN=1 (e.g. linux/netdevice.h)
+#   RUST_LAYOUT_ASSERTS=1  compile bindgen's layout assertions too: they prove
+#                   the set's Rust side, whatever the kernel (make test does;
+#                   the layout proof against the kernel runs in every build)
 
 KO_MK_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 -include config.mk
@@ -38,6 +41,7 @@ else ifneq ($(origin KDIR),undefined)
   $(error give KERNEL=$(KERNEL) or KDIR=$(KDIR), not both)
 endif
 KERNEL_INCLUDE ?=
+RUST_LAYOUT_ASSERTS ?=
 KO_SETS_DIR ?=
 KO_SHIM_DIR ?=
 
@@ -325,7 +329,7 @@ endif
 
 # Everything that changes the output but not a file's timestamp: rewritten
 # only when it changes, so a no-op `make` stays a no-op.
-ko_inputs := $(KO_RUST_VERSION) | $(KO_TARGET_TRIPLE) $(CROSS_COMPILE) | $(KO_RUSTFLAGS) | $(KO_CFG_FLAGS) | $(KO_SET_DIR) | $(KO_SHIM_DIR) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB) | $(KO_MK_DIR)
+ko_inputs := $(KO_RUST_VERSION) | $(KO_TARGET_TRIPLE) $(CROSS_COMPILE) | $(KO_RUSTFLAGS) | $(KO_CFG_FLAGS) | $(KO_SET_DIR) | $(KO_SHIM_DIR) | $(KO_PROFILE) | $(KDIR) | $(KMOD_NAME) | $(KO_LIB) | $(KO_MK_DIR) | $(RUST_LAYOUT_ASSERTS)
 $(shell mkdir -p $(KO_KBUILD) && printf '%s\n' '$(ko_inputs)' > $(KO_KBUILD)/inputs.new && \
     if cmp -s $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; then rm $(KO_KBUILD)/inputs.new; \
     else mv $(KO_KBUILD)/inputs.new $(KO_KBUILD)/inputs; fi)
@@ -344,7 +348,7 @@ ko_sources := $(if $(ko_dep_info),$(wildcard $(filter-out %:,$(shell cat $(ko_de
 $(KO_LIB): $(ko_sources) $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST)
 	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE)$(if $(ko_regen_key), (REGEN$(if $(strip $(KERNEL_INCLUDE)), + $(strip $(KERNEL_INCLUDE))))))
 	$(Q)RUSTC=$(KO_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(KO_TARGET) \
-	    KO_KDIR=$(KDIR) KO_SET_DIR=$(KO_SET_DIR) \
+	    KO_KDIR=$(KDIR) KO_SET_DIR=$(KO_SET_DIR) KO_RUST_LAYOUT_ASSERTS=$(RUST_LAYOUT_ASSERTS) \
 	    $(if $(ko_regen_key),KO_REGEN_DIR=$(KO_REGEN_DIR) KO_KERNEL_INCLUDE='$(strip $(KERNEL_INCLUDE))') \
 	    RUSTFLAGS="$(KO_RUSTFLAGS) $(KO_CFG_FLAGS) --sysroot $(KO_SYSROOT)" \
 	    $(KO_CARGO) build $(ko_cargo_verbosity) --manifest-path $(KMOD_MANIFEST) \

@@ -9,6 +9,7 @@
 
 pub mod arch;
 pub mod delta;
+pub mod rust_asserts;
 pub mod sets;
 pub mod store;
 
