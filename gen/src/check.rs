@@ -8,7 +8,6 @@
 //! functions, types, constants) and proves its own determinism by
 //! generating twice, since there is nothing committed to compare bytes with.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -98,7 +97,7 @@ impl Selection<'_> {
     /// come out as (the committed set), which lets bindgen's second run
     /// start early (see [`generate::generate_expecting`]).
     fn generate(&self, tree: &Tree, like: &Files) -> Result<SetFiles> {
-        let expected = like.get(META_TOML).map(|m| dropped_functions(m));
+        let expected = like.get(META_TOML).map(|m| meta::dropped_functions(m));
         generate::generate_expecting(tree, self.shim, self.progress, expected.as_ref())
     }
 }
@@ -255,22 +254,6 @@ fn nondeterministic(sel: &Selection, tree: &Tree, first: &Files) -> Result<Optio
     let second = files(&kernel_gen::cache::uncached(|| sel.generate(tree, first))?);
     let differing = differing_files(first, &second);
     Ok((!differing.is_empty()).then(|| differing.join(", ")))
-}
-
-/// The `[dropped] functions` of a meta.toml.
-fn dropped_functions(meta: &str) -> BTreeSet<String> {
-    meta.split_once("\n[dropped]\n")
-        .and_then(|(_, rest)| rest.split_once("functions = [\n"))
-        .map(|(_, list)| {
-            list.lines()
-                .take_while(|l| l.trim() != "]")
-                .filter_map(|l| {
-                    let l = l.trim().trim_end_matches(',');
-                    l.strip_prefix('"')?.strip_suffix('"').map(str::to_string)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn files(set: &SetFiles) -> Files {

@@ -71,7 +71,18 @@ pub fn generate_sets(
     }
     let mut sets = Vec::new();
     for tree in trees {
-        sets.push(generate::generate(tree, shim, progress)?);
+        // The committed set of the same name, if any, says what the
+        // pruning will likely drop (see `generate_expecting`).
+        let expected =
+            kernel_tree::store::read_set_file(&sets_dir.join(tree.set_name()), generate::META_TOML)
+                .ok()
+                .map(|m| meta::dropped_functions(&m));
+        sets.push(generate::generate_expecting(
+            tree,
+            shim,
+            progress,
+            expected.as_ref(),
+        )?);
     }
     store::write_sets(
         sets_dir,

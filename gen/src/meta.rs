@@ -145,3 +145,19 @@ pub fn read_value(set_dir: &Path, key: &str) -> Option<String> {
     let text = fs::read_to_string(set_dir.join(crate::generate::META_TOML)).ok()?;
     kernel_tree::sets::meta_value(&text, key)
 }
+
+/// The `[dropped] functions` of a meta.toml.
+pub fn dropped_functions(meta: &str) -> BTreeSet<String> {
+    meta.split_once("\n[dropped]\n")
+        .and_then(|(_, rest)| rest.split_once("functions = [\n"))
+        .map(|(_, list)| {
+            list.lines()
+                .take_while(|l| l.trim() != "]")
+                .filter_map(|l| {
+                    let l = l.trim().trim_end_matches(',');
+                    l.strip_prefix('"')?.strip_suffix('"').map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
