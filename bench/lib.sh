@@ -155,8 +155,12 @@ render_table() {
         cell+=("$(secs "$(median "warm@$k")") = $(times "$warm")")
     done
     row "(3) bindgen in build.rs, warm (bindgen already compiled) ÷ (1)" "${cell[@]}" ""
+    local gens=()
     cell=(); for k; do cell+=("$(secs "$(median "gen@$k")")"); done
-    row "(4) gen, one set (\`gen --kdir\`)" "${cell[@]}" ""
+    row "(4) gen, a set never made before (\`gen --kdir\`, empty sets dir, cold cache)" "${cell[@]}" ""
+    cell=(); for k; do v=$(median "genagain@$k"); gens+=("$v"); cell+=("$(secs "$v")"); done
+    row "(4) gen, the committed set made again (\`gen --kdir\` over sets/, cold cache)" "${cell[@]}" \
+        "≤ 10 s: $(verdict 'v <= 10' "${gens[@]}")"
 
     local set dir name bytes lines wrapped t
     for dir in "$repo"/bindings/sets/*/; do
@@ -185,6 +189,85 @@ render_table() {
     done
     row "(6) .text (all executable sections), Rust / C" "${cell[@]}" \
         "≤ 1.5×: $(verdict 'v <= 1.5' "${texts[@]}")"
+}
+
+# scale_sizes DIR: the kernel-bindings package (DIR: its directory) as its
+# sets are added in version order, one line each: "k set stored compressed
+# package" (bytes), k = 0 being the package without sets. compressed: the
+# set's stored files (deltas as stored) in a tar, gzip -9 (as cargo packs
+# a crate); package: the package without sets plus the first k sets'
+# compressed sizes (gzip's window is 32 KiB, so compressing them together
+# saves next to nothing). Last line "all - - - BYTES": the whole package
+# compressed in one go, the figure crates.io's 10 MB limit applies to.
+scale_sizes() {
+    local dir=$1 listed base total set files stored gz k=0
+    listed=$(cd "$repo" && cargo package --list --allow-dirty --quiet -p kernel-bindings 2>/dev/null) ||
+        die "cargo package --list -p kernel-bindings failed"
+    # (Files cargo writes itself, such as Cargo.toml.orig, are not on disk.)
+    on_disk() { while read -r f; do [ ! -f "$dir/$f" ] || echo "$f"; done; }
+    packed() { (cd "$dir" && tar -cf - --owner=0 --group=0 -T - | gzip -9 | wc -c); }
+    base=$(awk -F/ '!($1 == "sets" && NF > 2)' <<<"$listed" | on_disk | packed)
+    total=$base
+    echo "0 - 0 $base $base"
+    for set in $(awk -F/ '$1 == "sets" && NF > 2 { print $2 }' <<<"$listed" | sort -uV); do
+        files=$(grep "^sets/$set/" <<<"$listed" | on_disk)
+        stored=$(cd "$dir" && xargs cat <<<"$files" | wc -c)
+        gz=$(packed <<<"$files")
+        k=$((k + 1)) total=$((total + gz))
+        echo "$k $set $stored $gz $total"
+    done
+    echo "all - - - $(on_disk <<<"$listed" | packed)"
+}
+
+mb() { awk -v b="$1" 'BEGIN { printf "%.2f MB", b / 1e6 }'; }
+
+# scale_table SIZES N: the package and gen rows of the README table.
+scale_table() {
+    local sizes=$1 n=$2 k t whole sets stored
+    sets=$(awk '$1 ~ /^[0-9]+$/ && $1 > 0' "$sizes" | wc -l)
+    stored=$(awk '$1 ~ /^[0-9]+$/ { s += $3 } END { print s }' "$sizes")
+    whole=$(awk '$1 == "all" { print $5 }' "$sizes")
+    echo "Sets at scale (plot: \`bench/results/scale.png\`):"
+    echo
+    echo "| | value | target |"
+    echo "|---|---:|---|"
+    echo "| (7) kernel-bindings package, $sets sets ($(mb "$stored") stored), compressed as crates.io gets it | $(mb "$whole") | ≤ 10 MB: $(verdict 'v <= 10e6' "$whole") |"
+    echo "| (7) the package without sets | $(mb "$(awk '$1 == 0 { print $5 }' "$sizes")") | |"
+    echo "| (7) per set, compressed: smallest / median / largest | $(awk '$1 ~ /^[0-9]+$/ && $1 > 0 { print $4 }' "$sizes" | sort -n |
+        awk '{ v[NR] = $1 } END { printf "%.2f / %.2f / %.2f MB", v[1] / 1e6, v[int((NR + 1) / 2)] / 1e6, v[NR] / 1e6 }') | |"
+    for k in $(seq "$n"); do
+        t=$(median "genscale@$k")
+        echo "| (7) \`gen --check\` of $k installed set$([ "$k" = 1 ] || echo s) at once (one per core), cold cache | $(secs "$t") = $(secs "$(div "$t" "$k")") per set | |"
+    done
+}
+
+# scale_plot SIZES PNG N: package size against the number of sets, and
+# the wall time of `gen --check` of k sets at once, k = 1..N.
+scale_plot() {
+    local sizes=$1 png=$2 n=$3 k data=$work/genscale.dat
+    command -v gnuplot >/dev/null || die "no gnuplot: sudo apt-get install gnuplot-nox (make setup installs it)"
+    : >"$data"
+    for k in $(seq "$n"); do echo "$k $(median "genscale@$k")" >>"$data"; done
+    awk '$1 ~ /^[0-9]+$/' "$sizes" >"$work/sizes.dat"
+    gnuplot <<EOF || die "gnuplot failed"
+set terminal pngcairo size 1100,420 font ",10"
+set output "$png"
+set multiplot layout 1,2 title "make bench, $(date -u +%Y-%m-%d): the sets at scale"
+set grid
+set key top left
+set xlabel "committed sets in the package (version order)"
+set ylabel "MB, compressed"
+set yrange [0:12]
+plot "$work/sizes.dat" using 1:(\$5/1e6) with linespoints title "kernel-bindings package", \
+     10 with lines dashtype 2 title "crates.io limit"
+set xlabel "sets checked at once (gen --check, one per core, cold cache)"
+set ylabel "seconds"
+set xrange [0.5:$n.5]
+set xtics 1
+plot "$data" using 1:2 with linespoints title "wall time", \
+     "$data" using 1:(\$2/\$1) with linespoints title "per set"
+unset multiplot
+EOF
 }
 
 # profile_line KERNEL PREFIX [WHAT]: where a profiled build's time went, from

@@ -224,19 +224,45 @@ for i in $(seq "$runs"); do
     done
 done
 
-## (4) gen, built once (release), writing to a temporary sets directory.
+## (4) gen, built once (release). Every run with an empty cache of its own:
+## gen keeps Kbuild's compiles in KO_CACHE, and a second run would time
+## that cache. A set never made before (an empty sets directory: wrappers.c
+## pruned round by round), and the committed set made again (in a copy of
+## sets/: the committed set's dropped functions confirmed, see gen's
+## generate_expecting).
 say "building gen (cargo build --release -p gen)"
 cargo build --release -q --manifest-path "$repo/Cargo.toml" -p gen --target-dir "$work/gen-target" \
     >"$work/log" 2>&1 || fail "$work/log" "cargo build -p gen"
 gen=$work/gen-target/release/gen
 "$gen" --help | grep -q -- --sets-dir || die "gen has no --sets-dir option: update bench/run.sh"
+gen_cold() { rm -rf "$work/gen-cache"; KO_CACHE=$work/gen-cache "$gen" "$@"; }
 for i in $(seq "$slow_runs"); do
     for rel in "${kernels[@]}"; do
         say "[$i/$slow_runs] gen --kdir /lib/modules/$rel/build"
         rm -rf "$work/sets" && mkdir "$work/sets"
-        timed "gen@$rel" "$gen" --kdir "/lib/modules/$rel/build" --sets-dir "$work/sets"
+        timed "gen@$rel" gen_cold --kdir "/lib/modules/$rel/build" --sets-dir "$work/sets"
+        rm -rf "$work/sets" && cp -r "$repo/bindings/sets" "$work/sets"
+        timed "genagain@$rel" gen_cold --kdir "/lib/modules/$rel/build" --sets-dir "$work/sets"
     done
 done
+
+## (7) The sets at scale: `gen --check` (make test's gen-check: one gen per
+## core) of the first k installed sets at once, k = 1..all, and the
+## kernel-bindings package's size as sets are added (scale_sizes).
+mapfile -t installed < <(installed_sets | while read -r set; do
+    [ ! -f "$repo/bindings/sets/$set/meta.toml" ] || echo "$set"
+done)
+gen_check_all() {
+    rm -rf "$work/gen-cache"
+    printf '%s\n' "$@" | KO_CACHE=$work/gen-cache xargs -P "$(nproc)" -I{} "$gen" --check {}
+}
+for k in $(seq "${#installed[@]}"); do
+    say "gen --check of ${installed[*]:0:k} (one per core)"
+    timed "genscale@$k" gen_check_all "${installed[@]:0:k}"
+done
+scale_sizes "$repo/bindings" >"$work/sizes"
+mkdir -p "$here/results"
+scale_plot "$work/sizes" "$here/results/scale.png" "${#installed[@]}"
 
 ## The table.
 table=$work/table.md
@@ -250,6 +276,8 @@ table=$work/table.md
         "shim/headers.txt; cold = its target directory empty (bindgen compiled), warm = bindgen already compiled," \
         "bindings regenerated. (5): the kernel-bindings crate as cargo compiles it in a cold-cache build for that set's kernel." ""
     render_table "${kernels[@]}"
+    printf '\n'
+    scale_table "$work/sizes" "${#installed[@]}"
     printf '\n%s\n\n' "Where the time of a Rust build goes (last profiled builds of each kernel, cargo --timings):"
     for rel in "${kernels[@]}"; do
         profile_line "$rel" "$work/profile-clean-$rel" \
