@@ -2,7 +2,9 @@
 # make bench: build speed and size of hello.ko with the committed bindings,
 # side by side with a C module and with bindings generated at build time,
 # for one kernel of each supported version (the first of scripts/kernels.txt).
-# Prints one table and rewrites the README section between the bench markers.
+# Prints one table and rewrites the README section between the bench markers;
+# draws bench/results/scale.png (package size against the number of sets,
+# gen --check of 1..N installed sets at once).
 #
 #   BENCH_RUNS=N    iterations of the alternating loop (default 3): Rust
 #                   (`make clean && make`, caches warm), C and bindgen warm every
