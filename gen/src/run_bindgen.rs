@@ -149,6 +149,9 @@ pub fn run(
         .wrap_static_fns_suffix(WRAPPER_SUFFIX)
         .wrap_static_fns_path(work.join(WRAPPERS))
         .parse_callbacks(Box::new(callbacks));
+    for pattern in shim.allowlist_files()? {
+        builder = builder.allowlist_file(pattern);
+    }
     for item in OPAQUE {
         builder = builder.opaque_type(item);
     }

@@ -115,10 +115,42 @@ impl Shim {
             .collect()
     }
 
+    /// bindgen's `allowlist_file` patterns: the listed headers wherever the
+    /// include path finds them (`include/`, `include/uapi/`,
+    /// `arch/<arch>/include/`, their `generated/` twins), and the shims'
+    /// own headers. bindgen then binds what those files define and what
+    /// that needs, not everything they include: on 6.1 that is 654 of 3106
+    /// static inline functions and 763 of 13668 constants.
+    pub fn allowlist_files(&self) -> Result<Vec<String>> {
+        let dir = self
+            .dir
+            .canonicalize()
+            .with_context(|| format!("cannot resolve {}", self.dir.display()))?;
+        // One pattern for all headers: bindgen matches every item's file
+        // against each pattern, and 47 of them cost 5 s of a 9 s run.
+        let headers: Vec<String> = self.headers.iter().map(|h| regex_literal(h)).collect();
+        Ok(vec![
+            format!(".*/include(/generated)?(/uapi)?/({})", headers.join("|")),
+            format!("{}/[^/]*\\.h", regex_literal(&dir.to_string_lossy())),
+        ])
+    }
+
     /// What wrappers.c includes: everything bindgen saw but consts.h.
     pub fn wrapper_includes(&self) -> String {
         format!("{}#include \"{SHIM_HEADER}\"\n", self.includes())
     }
+}
+
+/// `text` as a regex that matches only itself.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_punctuation() && !matches!(c, '/' | '_' | '-') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn parse_header_list(text: &str) -> Result<Vec<String>> {
