@@ -128,7 +128,7 @@ impl Shim {
             .with_context(|| format!("cannot resolve {}", self.dir.display()))?;
         // One pattern for all headers: bindgen matches every item's file
         // against each pattern, and 47 of them cost 5 s of a 9 s run.
-        let headers: Vec<String> = self.headers.iter().map(|h| regex_literal(h)).collect();
+        let headers: Vec<String> = self.headers.iter().map(|h| split_parts(h)).collect();
         Ok(vec![
             format!(".*/include(/generated)?(/uapi)?/({})", headers.join("|")),
             format!("{}/[^/]*\\.h", regex_literal(&dir.to_string_lossy())),
@@ -138,6 +138,24 @@ impl Shim {
     /// What wrappers.c includes: everything bindgen saw but consts.h.
     pub fn wrapper_includes(&self) -> String {
         format!("{}#include \"{SHIM_HEADER}\"\n", self.includes())
+    }
+}
+
+/// A listed header and the parts it is split into, as a regex: for
+/// `linux/<name>.h`, also `linux/<name>/*.h` (6.1's `linux/atomic/`, where
+/// `atomic_read` is) and `asm-generic/<name>-*.h` (5.10's
+/// `asm-generic/atomic-instrumented.h`, the same functions).
+fn split_parts(header: &str) -> String {
+    match header
+        .strip_prefix("linux/")
+        .and_then(|h| h.strip_suffix(".h"))
+        .filter(|name| !name.contains('/'))
+    {
+        Some(name) => {
+            let name = regex_literal(name);
+            format!("linux/{name}\\.h|linux/{name}/[^/]*\\.h|asm-generic/{name}-[^/]*\\.h")
+        }
+        None => regex_literal(header),
     }
 }
 
