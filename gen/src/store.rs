@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use kernel_tree::sets::meta_value;
 use kernel_tree::store::{self as stored, Storage, DELTA_FILES, DELTA_SUFFIX};
 use kernel_tree::{fingerprint_of, leading_version};
@@ -95,6 +95,10 @@ fn same_kernel_line(a: &Files, b: &Files) -> bool {
 /// canonical form, and re-stores every committed set stored (or to be
 /// stored) against one of them, read whole first, with the old base.
 pub fn write_sets(sets_dir: &Path, sets: Vec<(String, Files)>) -> Result<()> {
+    // Two gens writing one series at once (make gen KERNEL= for a base and
+    // a flavor side by side) would each re-store the other's set as it read
+    // it before: reading the sets and writing them is one step, under a lock.
+    let _lock = SetsLock::take(sets_dir)?;
     let mut full: BTreeMap<String, Files> = sets.into_iter().collect();
     let new: BTreeSet<String> = full.keys().cloned().collect();
     for name in committed_sets(sets_dir)? {
@@ -114,9 +118,40 @@ pub fn write_sets(sets_dir: &Path, sets: Vec<(String, Files)>) -> Result<()> {
     store(sets_dir, &full).map(|_| ())
 }
 
+/// An exclusive `flock` on `<sets_dir>/.lock`, released when dropped (or
+/// when the process ends).
+struct SetsLock {
+    /// Held open: closing it releases the lock.
+    _file: fs::File,
+}
+
+impl SetsLock {
+    fn take(sets_dir: &Path) -> Result<SetsLock> {
+        use std::os::fd::AsRawFd;
+        let path = sets_dir.join(".lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        // SAFETY: flock only acts on the descriptor, which `file` owns and
+        // keeps open for as long as the lock is held.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            bail!(
+                "cannot lock {}: {}",
+                path.display(),
+                std::io::Error::last_os_error()
+            );
+        }
+        Ok(SetsLock { _file: file })
+    }
+}
+
 /// `--repack`: every committed set in canonical form, full files unchanged;
 /// the names of the sets rewritten.
 pub fn repack(sets_dir: &Path) -> Result<Vec<String>> {
+    let _lock = SetsLock::take(sets_dir)?;
     let mut full = BTreeMap::new();
     for name in committed_sets(sets_dir)? {
         let files = read_full(&sets_dir.join(&name))?;
