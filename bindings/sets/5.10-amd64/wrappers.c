@@ -42,29 +42,21 @@
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/export.h>
+#include <linux/kern_levels.h>
+#include <asm/current.h>
+#include <linux/threads.h>
+#include <linux/numa.h>
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+#include <linux/rcupdate.h>
+#include <linux/completion.h>
+#include <linux/sched/task.h>
+#include <linux/device/class.h>
+#include <asm-generic/errno-base.h>
+#include <asm-generic/errno.h>
+#include <asm-generic/fcntl.h>
 #include "shim.h"
-void * offset_to_ptr__extern(const int *off);
-bool __kasan_check_read__extern(const void *p, unsigned int size);
-bool __kasan_check_write__extern(const void *p, unsigned int size);
-bool kasan_check_read__extern(const void *p, unsigned int size);
-bool kasan_check_write__extern(const void *p, unsigned int size);
-void __kcsan_check_access__extern(const void *ptr, size_t size, int type);
-void kcsan_disable_current__extern(void);
-void kcsan_enable_current__extern(void);
-void kcsan_enable_current_nowarn__extern(void);
-void kcsan_nestable_atomic_begin__extern(void);
-void kcsan_nestable_atomic_end__extern(void);
-void kcsan_flat_atomic_begin__extern(void);
-void kcsan_flat_atomic_end__extern(void);
-void kcsan_atomic_next__extern(int n);
-void kcsan_set_access_mask__extern(unsigned long mask);
-struct kcsan_scoped_access * kcsan_begin_scoped_access__extern(const void *ptr, size_t size, int type, struct kcsan_scoped_access *sa);
-void kcsan_end_scoped_access__extern(struct kcsan_scoped_access *sa);
-void kcsan_check_access__extern(const void *ptr, size_t size, int type);
-void __kcsan_enable_current__extern(void);
-void __kcsan_disable_current__extern(void);
-unsigned long __read_once_word_nocheck__extern(const void *addr);
-unsigned long read_word_at_a_time__extern(const void *addr);
 void * ERR_PTR__extern(long error);
 long PTR_ERR__extern(const void *ptr);
 bool IS_ERR__extern(const void *ptr);
@@ -72,166 +64,12 @@ bool IS_ERR_OR_NULL__extern(const void *ptr);
 void * ERR_CAST__extern(const void *ptr);
 int PTR_ERR_OR_ZERO__extern(const void *ptr);
 initcall_t initcall_from_entry__extern(initcall_entry_t *entry);
-unsigned long array_index_mask_nospec__extern(unsigned long index, unsigned long size);
-void arch_set_bit__extern(long nr, unsigned long *addr);
-void arch___set_bit__extern(long nr, unsigned long *addr);
-void arch_clear_bit__extern(long nr, unsigned long *addr);
-void arch_clear_bit_unlock__extern(long nr, unsigned long *addr);
-void arch___clear_bit__extern(long nr, unsigned long *addr);
-bool arch_clear_bit_unlock_is_negative_byte__extern(long nr, unsigned long *addr);
-void arch___clear_bit_unlock__extern(long nr, unsigned long *addr);
-void arch___change_bit__extern(long nr, unsigned long *addr);
-void arch_change_bit__extern(long nr, unsigned long *addr);
-bool arch_test_and_set_bit__extern(long nr, unsigned long *addr);
-bool arch_test_and_set_bit_lock__extern(long nr, unsigned long *addr);
-bool arch___test_and_set_bit__extern(long nr, unsigned long *addr);
-bool arch_test_and_clear_bit__extern(long nr, unsigned long *addr);
-bool arch___test_and_clear_bit__extern(long nr, unsigned long *addr);
-bool arch___test_and_change_bit__extern(long nr, unsigned long *addr);
-bool arch_test_and_change_bit__extern(long nr, unsigned long *addr);
-bool constant_test_bit__extern(long nr, const unsigned long *addr);
-bool variable_test_bit__extern(long nr, const unsigned long *addr);
-unsigned long __ffs__extern(unsigned long word);
-unsigned long ffz__extern(unsigned long word);
-unsigned long __fls__extern(unsigned long word);
-int ffs__extern(int x);
-int fls__extern(unsigned int x);
-int fls64__extern(__u64 x);
-int sched_find_first_bit__extern(const unsigned long *b);
-unsigned int __arch_hweight32__extern(unsigned int w);
-unsigned int __arch_hweight16__extern(unsigned int w);
-unsigned int __arch_hweight8__extern(unsigned int w);
-unsigned long __arch_hweight64__extern(__u64 w);
-void instrument_read__extern(const void *v, size_t size);
-void instrument_write__extern(const void *v, size_t size);
-void instrument_read_write__extern(const void *v, size_t size);
-void instrument_atomic_read__extern(const void *v, size_t size);
-void instrument_atomic_write__extern(const void *v, size_t size);
-void instrument_atomic_read_write__extern(const void *v, size_t size);
-void instrument_copy_to_user__extern(void *to, const void *from, unsigned long n);
-void instrument_copy_from_user__extern(const void *to, const void *from, unsigned long n);
-void set_bit__extern(long nr, unsigned long *addr);
-void clear_bit__extern(long nr, unsigned long *addr);
-void change_bit__extern(long nr, unsigned long *addr);
-bool test_and_set_bit__extern(long nr, unsigned long *addr);
-bool test_and_clear_bit__extern(long nr, unsigned long *addr);
-bool test_and_change_bit__extern(long nr, unsigned long *addr);
-void __set_bit__extern(long nr, unsigned long *addr);
-void __clear_bit__extern(long nr, unsigned long *addr);
-void __change_bit__extern(long nr, unsigned long *addr);
-void __instrument_read_write_bitop__extern(long nr, unsigned long *addr);
-bool __test_and_set_bit__extern(long nr, unsigned long *addr);
-bool __test_and_clear_bit__extern(long nr, unsigned long *addr);
-bool __test_and_change_bit__extern(long nr, unsigned long *addr);
-bool test_bit__extern(long nr, const unsigned long *addr);
-void clear_bit_unlock__extern(long nr, unsigned long *addr);
-void __clear_bit_unlock__extern(long nr, unsigned long *addr);
-bool test_and_set_bit_lock__extern(long nr, unsigned long *addr);
-bool clear_bit_unlock_is_negative_byte__extern(long nr, unsigned long *addr);
-__u32 __arch_swab32__extern(__u32 val);
-__u64 __arch_swab64__extern(__u64 val);
-__u16 __fswab16__extern(__u16 val);
-__u32 __fswab32__extern(__u32 val);
-__u64 __fswab64__extern(__u64 val);
-__u32 __fswahw32__extern(__u32 val);
-__u32 __fswahb32__extern(__u32 val);
-unsigned long __swab__extern(const unsigned long y);
-__u16 __swab16p__extern(const __u16 *p);
-__u32 __swab32p__extern(const __u32 *p);
-__u64 __swab64p__extern(const __u64 *p);
-__u32 __swahw32p__extern(const __u32 *p);
-__u32 __swahb32p__extern(const __u32 *p);
-void __swab16s__extern(__u16 *p);
-void __swab32s__extern(__u32 *p);
-void __swab64s__extern(__u64 *p);
-void __swahw32s__extern(__u32 *p);
-void __swahb32s__extern(__u32 *p);
-__le64 __cpu_to_le64p__extern(const __u64 *p);
-__u64 __le64_to_cpup__extern(const __le64 *p);
-__le32 __cpu_to_le32p__extern(const __u32 *p);
-__u32 __le32_to_cpup__extern(const __le32 *p);
-__le16 __cpu_to_le16p__extern(const __u16 *p);
-__u16 __le16_to_cpup__extern(const __le16 *p);
-__be64 __cpu_to_be64p__extern(const __u64 *p);
-__u64 __be64_to_cpup__extern(const __be64 *p);
-__be32 __cpu_to_be32p__extern(const __u32 *p);
-__u32 __be32_to_cpup__extern(const __be32 *p);
-__be16 __cpu_to_be16p__extern(const __u16 *p);
-__u16 __be16_to_cpup__extern(const __be16 *p);
-void le16_add_cpu__extern(__le16 *var, u16 val);
-void le32_add_cpu__extern(__le32 *var, u32 val);
-void le64_add_cpu__extern(__le64 *var, u64 val);
-void le32_to_cpu_array__extern(u32 *buf, unsigned int words);
-void cpu_to_le32_array__extern(u32 *buf, unsigned int words);
-void be16_add_cpu__extern(__be16 *var, u16 val);
-void be32_add_cpu__extern(__be32 *var, u32 val);
-void be64_add_cpu__extern(__be64 *var, u64 val);
-void cpu_to_be32_array__extern(__be32 *dst, const u32 *src, size_t len);
-void be32_to_cpu_array__extern(u32 *dst, const __be32 *src, size_t len);
-unsigned long find_next_zero_bit_le__extern(const void *addr, unsigned long size, unsigned long offset);
-unsigned long find_next_bit_le__extern(const void *addr, unsigned long size, unsigned long offset);
-unsigned long find_first_zero_bit_le__extern(const void *addr, unsigned long size);
-int test_bit_le__extern(int nr, const void *addr);
-void set_bit_le__extern(int nr, void *addr);
-void clear_bit_le__extern(int nr, void *addr);
-void __set_bit_le__extern(int nr, void *addr);
-void __clear_bit_le__extern(int nr, void *addr);
-int test_and_set_bit_le__extern(int nr, void *addr);
-int test_and_clear_bit_le__extern(int nr, void *addr);
-int __test_and_set_bit_le__extern(int nr, void *addr);
-int __test_and_clear_bit_le__extern(int nr, void *addr);
-int get_bitmask_order__extern(unsigned int count);
-unsigned long hweight_long__extern(unsigned long w);
-__u64 rol64__extern(__u64 word, unsigned int shift);
-__u64 ror64__extern(__u64 word, unsigned int shift);
-__u32 rol32__extern(__u32 word, unsigned int shift);
-__u32 ror32__extern(__u32 word, unsigned int shift);
-__u16 rol16__extern(__u16 word, unsigned int shift);
-__u16 ror16__extern(__u16 word, unsigned int shift);
-__u8 rol8__extern(__u8 word, unsigned int shift);
-__u8 ror8__extern(__u8 word, unsigned int shift);
-__s32 sign_extend32__extern(__u32 value, int index);
-__s64 sign_extend64__extern(__u64 value, int index);
-unsigned int fls_long__extern(unsigned long l);
-int get_count_order__extern(unsigned int count);
-int get_count_order_long__extern(unsigned long l);
-unsigned long __ffs64__extern(u64 word);
-void assign_bit__extern(long nr, unsigned long *addr, bool value);
-void __assign_bit__extern(long nr, unsigned long *addr, bool value);
-int kstrtoul__extern(const char *s, unsigned int base, unsigned long *res);
-int kstrtol__extern(const char *s, unsigned int base, long *res);
-int kstrtou64__extern(const char *s, unsigned int base, u64 *res);
-int kstrtos64__extern(const char *s, unsigned int base, s64 *res);
-int kstrtou32__extern(const char *s, unsigned int base, u32 *res);
-int kstrtos32__extern(const char *s, unsigned int base, s32 *res);
-int kstrtou64_from_user__extern(const char *s, size_t count, unsigned int base, u64 *res);
-int kstrtos64_from_user__extern(const char *s, size_t count, unsigned int base, s64 *res);
-int kstrtou32_from_user__extern(const char *s, size_t count, unsigned int base, u32 *res);
-int kstrtos32_from_user__extern(const char *s, size_t count, unsigned int base, s32 *res);
-int strtobool__extern(const char *s, bool *res);
-int __ilog2_u32__extern(u32 n);
-int __ilog2_u64__extern(u64 n);
-bool is_power_of_2__extern(unsigned long n);
-unsigned long __roundup_pow_of_two__extern(unsigned long n);
-unsigned long __rounddown_pow_of_two__extern(unsigned long n);
-int __order_base_2__extern(unsigned long n);
-int __bits_per__extern(unsigned long n);
-bool in_range64__extern(u64 val, u64 start, u64 len);
-bool in_range32__extern(u32 val, u32 start, u32 len);
 int printk_get_level__extern(const char *buffer);
 const char * printk_skip_level__extern(const char *buffer);
 const char * printk_skip_headers__extern(const char *buffer);
 void console_silent__extern(void);
 void console_verbose__extern(void);
-unsigned long jump_entry_code__extern(const struct jump_entry *entry);
-unsigned long jump_entry_target__extern(const struct jump_entry *entry);
-struct static_key * jump_entry_key__extern(const struct jump_entry *entry);
-bool jump_entry_is_branch__extern(const struct jump_entry *entry);
-bool jump_entry_is_init__extern(const struct jump_entry *entry);
-void jump_entry_set_init__extern(struct jump_entry *entry);
 void print_hex_dump_devel__extern(const char *prefix_str, int prefix_type, int rowsize, int groupsize, const void *buf, size_t len, bool ascii);
-u64 mul_u64_u64_div_u64__extern(u64 a, u64 mul, u64 div);
-u64 mul_u64_u32_div__extern(u64 a, u32 mul, u32 div);
 void ___might_sleep__extern(const char *file, int line, int preempt_offset);
 void __might_sleep__extern(const char *file, int line, int preempt_offset);
 u32 reciprocal_scale__extern(u32 val, u32 ep_ro);
@@ -285,103 +123,7 @@ void hlist_add_fake__extern(struct hlist_node *n);
 bool hlist_fake__extern(struct hlist_node *h);
 bool hlist_is_singular_node__extern(struct hlist_node *n, struct hlist_head *h);
 void hlist_move_list__extern(struct hlist_head *old, struct hlist_head *new);
-u32 __iter_div_u64_rem__extern(u64 dividend, u32 divisor, u64 *remainder);
-u64 div_u64_rem__extern(u64 dividend, u32 divisor, u32 *remainder);
-s64 div_s64_rem__extern(s64 dividend, s32 divisor, s32 *remainder);
-u64 div64_u64_rem__extern(u64 dividend, u64 divisor, u64 *remainder);
-u64 div64_u64__extern(u64 dividend, u64 divisor);
-s64 div64_s64__extern(s64 dividend, s64 divisor);
-u64 div_u64__extern(u64 dividend, u32 divisor);
-s64 div_s64__extern(s64 dividend, s32 divisor);
-u64 mul_u32_u32__extern(u32 a, u32 b);
-u64 mul_u64_u32_shr__extern(u64 a, u32 mul, unsigned int shift);
-u64 mul_u64_u64_shr__extern(u64 a, u64 mul, unsigned int shift);
-int timespec64_equal__extern(const struct timespec64 *a, const struct timespec64 *b);
-int timespec64_compare__extern(const struct timespec64 *lhs, const struct timespec64 *rhs);
-struct timespec64 timespec64_add__extern(struct timespec64 lhs, struct timespec64 rhs);
-struct timespec64 timespec64_sub__extern(struct timespec64 lhs, struct timespec64 rhs);
-bool timespec64_valid__extern(const struct timespec64 *ts);
-bool timespec64_valid_strict__extern(const struct timespec64 *ts);
-bool timespec64_valid_settod__extern(const struct timespec64 *ts);
-s64 timespec64_to_ns__extern(const struct timespec64 *ts);
-void timespec64_add_ns__extern(struct timespec64 *a, u64 ns);
-bool mem_encrypt_active__extern(void);
-u64 sme_get_me_mask__extern(void);
-unsigned long vdso_encode_cpunode__extern(int cpu, unsigned long node);
-void vdso_read_cpunode__extern(unsigned int *cpu, unsigned int *node);
-void __loadsegment_fs__extern(unsigned short value);
-phys_addr_t get_max_mapped__extern(void);
-unsigned long gate_offset__extern(const gate_desc *g);
-unsigned long gate_segment__extern(const gate_desc *g);
-pgprot_t pgprot_nx__extern(pgprot_t prot);
-pgd_t native_make_pgd__extern(pgdval_t val);
-pgdval_t native_pgd_val__extern(pgd_t pgd);
-pgdval_t pgd_flags__extern(pgd_t pgd);
-int pgd_none__extern(pgd_t pgd);
-int pgd_bad__extern(pgd_t pgd);
-int pgd_present__extern(pgd_t pgd);
-void pgd_clear__extern(pgd_t *pgd);
-p4d_t * p4d_offset__extern(pgd_t *pgd, unsigned long address);
-p4d_t native_make_p4d__extern(pudval_t val);
-p4dval_t native_p4d_val__extern(p4d_t p4d);
-pud_t native_make_pud__extern(pmdval_t val);
-pudval_t native_pud_val__extern(pud_t pud);
-pmd_t native_make_pmd__extern(pmdval_t val);
-pmdval_t native_pmd_val__extern(pmd_t pmd);
-p4dval_t p4d_pfn_mask__extern(p4d_t p4d);
-p4dval_t p4d_flags_mask__extern(p4d_t p4d);
-p4dval_t p4d_flags__extern(p4d_t p4d);
-pudval_t pud_pfn_mask__extern(pud_t pud);
-pudval_t pud_flags_mask__extern(pud_t pud);
-pudval_t pud_flags__extern(pud_t pud);
-pmdval_t pmd_pfn_mask__extern(pmd_t pmd);
-pmdval_t pmd_flags_mask__extern(pmd_t pmd);
-pmdval_t pmd_flags__extern(pmd_t pmd);
-pte_t native_make_pte__extern(pteval_t val);
-pteval_t native_pte_val__extern(pte_t pte);
-pteval_t pte_flags__extern(pte_t pte);
-pgprotval_t protval_4k_2_large__extern(pgprotval_t val);
-pgprot_t pgprot_4k_2_large__extern(pgprot_t pgprot);
-pgprotval_t protval_large_2_4k__extern(pgprotval_t val);
-pgprot_t pgprot_large_2_4k__extern(pgprot_t pgprot);
-bool x86_this_cpu_constant_test_bit__extern(unsigned int nr, const unsigned long *addr);
-void __this_cpu_preempt_check__extern(const char *op);
-void indirect_branch_prediction_barrier__extern(void);
-void x86_clear_cpu_buffers__extern(void);
-void x86_idle_clear_cpu_buffers__extern(void);
-unsigned long regs_return_value__extern(struct pt_regs *regs);
-void regs_set_return_value__extern(struct pt_regs *regs, unsigned long rc);
-int user_mode__extern(struct pt_regs *regs);
-int v8086_mode__extern(struct pt_regs *regs);
-bool user_64bit_mode__extern(struct pt_regs *regs);
-bool any_64bit_mode__extern(struct pt_regs *regs);
-bool ip_within_syscall_gap__extern(struct pt_regs *regs);
-unsigned long kernel_stack_pointer__extern(struct pt_regs *regs);
-unsigned long instruction_pointer__extern(struct pt_regs *regs);
-void instruction_pointer_set__extern(struct pt_regs *regs, unsigned long val);
-unsigned long frame_pointer__extern(struct pt_regs *regs);
-unsigned long user_stack_pointer__extern(struct pt_regs *regs);
-void user_stack_pointer_set__extern(struct pt_regs *regs, unsigned long val);
-bool regs_irqs_disabled__extern(struct pt_regs *regs);
-unsigned long regs_get_register__extern(struct pt_regs *regs, unsigned int offset);
-int regs_within_kernel_stack__extern(struct pt_regs *regs, unsigned long addr);
-unsigned long * regs_get_kernel_stack_nth_addr__extern(struct pt_regs *regs, unsigned int n);
-unsigned long regs_get_kernel_stack_nth__extern(struct pt_regs *regs, unsigned int n);
-unsigned long regs_get_kernel_argument__extern(struct pt_regs *regs, unsigned int n);
 struct task_struct * get_current__extern(void);
-unsigned long __phys_addr_nodebug__extern(unsigned long x);
-void clear_page__extern(void *page);
-u64 range_len__extern(const struct range *range);
-resource_size_t cap_resource__extern(u64 val);
-void clear_user_page__extern(void *page, unsigned long vaddr, struct page *pg);
-void copy_user_page__extern(void *to, void *from, unsigned long vaddr, struct page *topage);
-u64 __canonical_address__extern(u64 vaddr, u8 vaddr_bits);
-u64 __is_canonical_address__extern(u64 vaddr, u8 vaddr_bits);
-int get_order__extern(unsigned long size);
-void * memset16__extern(uint16_t *s, uint16_t v, size_t n);
-void * memset32__extern(uint32_t *s, uint32_t v, size_t n);
-void * memset64__extern(uint64_t *s, uint64_t v, size_t n);
-void memcpy_flushcache__extern(void *dst, const void *src, size_t cnt);
 char * strstrip__extern(char *str);
 void * memset_l__extern(unsigned long *p, unsigned long v, __kernel_size_t n);
 void * memset_p__extern(void **p, void *v, __kernel_size_t n);
@@ -391,139 +133,6 @@ void memzero_explicit__extern(void *s, size_t count);
 const char * kbasename__extern(const char *path);
 void memcpy_and_pad__extern(void *dest, size_t dest_len, const void *src, size_t count, int pad);
 size_t str_has_prefix__extern(const char *str, const char *prefix);
-unsigned long bitmap_find_next_zero_area__extern(unsigned long *map, unsigned long size, unsigned long start, unsigned int nr, unsigned long align_mask);
-void bitmap_zero__extern(unsigned long *dst, unsigned int nbits);
-void bitmap_fill__extern(unsigned long *dst, unsigned int nbits);
-void bitmap_copy__extern(unsigned long *dst, const unsigned long *src, unsigned int nbits);
-void bitmap_copy_clear_tail__extern(unsigned long *dst, const unsigned long *src, unsigned int nbits);
-void bitmap_copy_and_extend__extern(unsigned long *to, const unsigned long *from, unsigned int count, unsigned int size);
-int bitmap_and__extern(unsigned long *dst, const unsigned long *src1, const unsigned long *src2, unsigned int nbits);
-void bitmap_or__extern(unsigned long *dst, const unsigned long *src1, const unsigned long *src2, unsigned int nbits);
-void bitmap_xor__extern(unsigned long *dst, const unsigned long *src1, const unsigned long *src2, unsigned int nbits);
-int bitmap_andnot__extern(unsigned long *dst, const unsigned long *src1, const unsigned long *src2, unsigned int nbits);
-void bitmap_complement__extern(unsigned long *dst, const unsigned long *src, unsigned int nbits);
-int bitmap_equal__extern(const unsigned long *src1, const unsigned long *src2, unsigned int nbits);
-bool bitmap_or_equal__extern(const unsigned long *src1, const unsigned long *src2, const unsigned long *src3, unsigned int nbits);
-int bitmap_intersects__extern(const unsigned long *src1, const unsigned long *src2, unsigned int nbits);
-int bitmap_subset__extern(const unsigned long *src1, const unsigned long *src2, unsigned int nbits);
-int bitmap_empty__extern(const unsigned long *src, unsigned int nbits);
-int bitmap_full__extern(const unsigned long *src, unsigned int nbits);
-int bitmap_weight__extern(const unsigned long *src, unsigned int nbits);
-void bitmap_set__extern(unsigned long *map, unsigned int start, unsigned int nbits);
-void bitmap_clear__extern(unsigned long *map, unsigned int start, unsigned int nbits);
-void bitmap_shift_right__extern(unsigned long *dst, const unsigned long *src, unsigned int shift, unsigned int nbits);
-void bitmap_shift_left__extern(unsigned long *dst, const unsigned long *src, unsigned int shift, unsigned int nbits);
-void bitmap_replace__extern(unsigned long *dst, const unsigned long *old, const unsigned long *new, const unsigned long *mask, unsigned int nbits);
-void bitmap_next_clear_region__extern(unsigned long *bitmap, unsigned int *rs, unsigned int *re, unsigned int end);
-void bitmap_next_set_region__extern(unsigned long *bitmap, unsigned int *rs, unsigned int *re, unsigned int end);
-void bitmap_from_u64__extern(unsigned long *dst, u64 mask);
-unsigned long bitmap_get_value8__extern(const unsigned long *map, unsigned long start);
-void bitmap_set_value8__extern(unsigned long *map, unsigned long value, unsigned long start);
-void set_64bit__extern(u64 *ptr, u64 val);
-int arch_atomic_read__extern(const atomic_t *v);
-void arch_atomic_set__extern(atomic_t *v, int i);
-void arch_atomic_add__extern(int i, atomic_t *v);
-void arch_atomic_sub__extern(int i, atomic_t *v);
-bool arch_atomic_sub_and_test__extern(int i, atomic_t *v);
-void arch_atomic_inc__extern(atomic_t *v);
-void arch_atomic_dec__extern(atomic_t *v);
-bool arch_atomic_dec_and_test__extern(atomic_t *v);
-bool arch_atomic_inc_and_test__extern(atomic_t *v);
-bool arch_atomic_add_negative__extern(int i, atomic_t *v);
-int arch_atomic_add_return__extern(int i, atomic_t *v);
-int arch_atomic_sub_return__extern(int i, atomic_t *v);
-int arch_atomic_fetch_add__extern(int i, atomic_t *v);
-int arch_atomic_fetch_sub__extern(int i, atomic_t *v);
-int arch_atomic_cmpxchg__extern(atomic_t *v, int old, int new);
-bool arch_atomic_try_cmpxchg__extern(atomic_t *v, int *old, int new);
-int arch_atomic_xchg__extern(atomic_t *v, int new);
-void arch_atomic_and__extern(int i, atomic_t *v);
-int arch_atomic_fetch_and__extern(int i, atomic_t *v);
-void arch_atomic_or__extern(int i, atomic_t *v);
-int arch_atomic_fetch_or__extern(int i, atomic_t *v);
-void arch_atomic_xor__extern(int i, atomic_t *v);
-int arch_atomic_fetch_xor__extern(int i, atomic_t *v);
-s64 arch_atomic64_read__extern(const atomic64_t *v);
-void arch_atomic64_set__extern(atomic64_t *v, s64 i);
-void arch_atomic64_add__extern(s64 i, atomic64_t *v);
-void arch_atomic64_sub__extern(s64 i, atomic64_t *v);
-bool arch_atomic64_sub_and_test__extern(s64 i, atomic64_t *v);
-void arch_atomic64_inc__extern(atomic64_t *v);
-void arch_atomic64_dec__extern(atomic64_t *v);
-bool arch_atomic64_dec_and_test__extern(atomic64_t *v);
-bool arch_atomic64_inc_and_test__extern(atomic64_t *v);
-bool arch_atomic64_add_negative__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_add_return__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_sub_return__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_add__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_sub__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_cmpxchg__extern(atomic64_t *v, s64 old, s64 new);
-bool arch_atomic64_try_cmpxchg__extern(atomic64_t *v, s64 *old, s64 new);
-s64 arch_atomic64_xchg__extern(atomic64_t *v, s64 new);
-void arch_atomic64_and__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_and__extern(s64 i, atomic64_t *v);
-void arch_atomic64_or__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_or__extern(s64 i, atomic64_t *v);
-void arch_atomic64_xor__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_xor__extern(s64 i, atomic64_t *v);
-int arch_atomic_read_acquire__extern(const atomic_t *v);
-void arch_atomic_set_release__extern(atomic_t *v, int i);
-int arch_atomic_inc_return__extern(atomic_t *v);
-int arch_atomic_inc_return_acquire__extern(atomic_t *v);
-int arch_atomic_inc_return_release__extern(atomic_t *v);
-int arch_atomic_inc_return_relaxed__extern(atomic_t *v);
-int arch_atomic_fetch_inc__extern(atomic_t *v);
-int arch_atomic_fetch_inc_acquire__extern(atomic_t *v);
-int arch_atomic_fetch_inc_release__extern(atomic_t *v);
-int arch_atomic_fetch_inc_relaxed__extern(atomic_t *v);
-int arch_atomic_dec_return__extern(atomic_t *v);
-int arch_atomic_dec_return_acquire__extern(atomic_t *v);
-int arch_atomic_dec_return_release__extern(atomic_t *v);
-int arch_atomic_dec_return_relaxed__extern(atomic_t *v);
-int arch_atomic_fetch_dec__extern(atomic_t *v);
-int arch_atomic_fetch_dec_acquire__extern(atomic_t *v);
-int arch_atomic_fetch_dec_release__extern(atomic_t *v);
-int arch_atomic_fetch_dec_relaxed__extern(atomic_t *v);
-void arch_atomic_andnot__extern(int i, atomic_t *v);
-int arch_atomic_fetch_andnot__extern(int i, atomic_t *v);
-int arch_atomic_fetch_andnot_acquire__extern(int i, atomic_t *v);
-int arch_atomic_fetch_andnot_release__extern(int i, atomic_t *v);
-int arch_atomic_fetch_andnot_relaxed__extern(int i, atomic_t *v);
-int arch_atomic_fetch_add_unless__extern(atomic_t *v, int a, int u);
-bool arch_atomic_add_unless__extern(atomic_t *v, int a, int u);
-bool arch_atomic_inc_not_zero__extern(atomic_t *v);
-bool arch_atomic_inc_unless_negative__extern(atomic_t *v);
-bool arch_atomic_dec_unless_positive__extern(atomic_t *v);
-int arch_atomic_dec_if_positive__extern(atomic_t *v);
-s64 arch_atomic64_read_acquire__extern(const atomic64_t *v);
-void arch_atomic64_set_release__extern(atomic64_t *v, s64 i);
-s64 arch_atomic64_inc_return__extern(atomic64_t *v);
-s64 arch_atomic64_inc_return_acquire__extern(atomic64_t *v);
-s64 arch_atomic64_inc_return_release__extern(atomic64_t *v);
-s64 arch_atomic64_inc_return_relaxed__extern(atomic64_t *v);
-s64 arch_atomic64_fetch_inc__extern(atomic64_t *v);
-s64 arch_atomic64_fetch_inc_acquire__extern(atomic64_t *v);
-s64 arch_atomic64_fetch_inc_release__extern(atomic64_t *v);
-s64 arch_atomic64_fetch_inc_relaxed__extern(atomic64_t *v);
-s64 arch_atomic64_dec_return__extern(atomic64_t *v);
-s64 arch_atomic64_dec_return_acquire__extern(atomic64_t *v);
-s64 arch_atomic64_dec_return_release__extern(atomic64_t *v);
-s64 arch_atomic64_dec_return_relaxed__extern(atomic64_t *v);
-s64 arch_atomic64_fetch_dec__extern(atomic64_t *v);
-s64 arch_atomic64_fetch_dec_acquire__extern(atomic64_t *v);
-s64 arch_atomic64_fetch_dec_release__extern(atomic64_t *v);
-s64 arch_atomic64_fetch_dec_relaxed__extern(atomic64_t *v);
-void arch_atomic64_andnot__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_andnot__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_andnot_acquire__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_andnot_release__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_andnot_relaxed__extern(s64 i, atomic64_t *v);
-s64 arch_atomic64_fetch_add_unless__extern(atomic64_t *v, s64 a, s64 u);
-bool arch_atomic64_add_unless__extern(atomic64_t *v, s64 a, s64 u);
-bool arch_atomic64_inc_not_zero__extern(atomic64_t *v);
-bool arch_atomic64_inc_unless_negative__extern(atomic64_t *v);
-bool arch_atomic64_dec_unless_positive__extern(atomic64_t *v);
-s64 arch_atomic64_dec_if_positive__extern(atomic64_t *v);
 int atomic_read__extern(const atomic_t *v);
 int atomic_read_acquire__extern(const atomic_t *v);
 void atomic_set__extern(atomic_t *v, int i);
@@ -770,348 +379,10 @@ bool atomic_long_inc_not_zero__extern(atomic_long_t *v);
 bool atomic_long_inc_unless_negative__extern(atomic_long_t *v);
 bool atomic_long_dec_unless_positive__extern(atomic_long_t *v);
 long atomic_long_dec_if_positive__extern(atomic_long_t *v);
-int is_warning_bug__extern(const struct bug_entry *bug);
-bool check_data_corruption__extern(bool v);
-unsigned int num_online_cpus__extern(void);
-void cpu_max_bits_warn__extern(unsigned int cpu, unsigned int bits);
-unsigned int cpumask_check__extern(unsigned int cpu);
-unsigned int cpumask_first__extern(const struct cpumask *srcp);
-unsigned int cpumask_last__extern(const struct cpumask *srcp);
-unsigned int cpumask_next_zero__extern(int n, const struct cpumask *srcp);
-void cpumask_set_cpu__extern(unsigned int cpu, struct cpumask *dstp);
-void __cpumask_set_cpu__extern(unsigned int cpu, struct cpumask *dstp);
-void cpumask_clear_cpu__extern(int cpu, struct cpumask *dstp);
-void __cpumask_clear_cpu__extern(int cpu, struct cpumask *dstp);
-int cpumask_test_cpu__extern(int cpu, const struct cpumask *cpumask);
-int cpumask_test_and_set_cpu__extern(int cpu, struct cpumask *cpumask);
-int cpumask_test_and_clear_cpu__extern(int cpu, struct cpumask *cpumask);
-void cpumask_setall__extern(struct cpumask *dstp);
-void cpumask_clear__extern(struct cpumask *dstp);
-int cpumask_and__extern(struct cpumask *dstp, const struct cpumask *src1p, const struct cpumask *src2p);
-void cpumask_or__extern(struct cpumask *dstp, const struct cpumask *src1p, const struct cpumask *src2p);
-void cpumask_xor__extern(struct cpumask *dstp, const struct cpumask *src1p, const struct cpumask *src2p);
-int cpumask_andnot__extern(struct cpumask *dstp, const struct cpumask *src1p, const struct cpumask *src2p);
-void cpumask_complement__extern(struct cpumask *dstp, const struct cpumask *srcp);
-bool cpumask_equal__extern(const struct cpumask *src1p, const struct cpumask *src2p);
-bool cpumask_or_equal__extern(const struct cpumask *src1p, const struct cpumask *src2p, const struct cpumask *src3p);
-bool cpumask_intersects__extern(const struct cpumask *src1p, const struct cpumask *src2p);
-int cpumask_subset__extern(const struct cpumask *src1p, const struct cpumask *src2p);
-bool cpumask_empty__extern(const struct cpumask *srcp);
-bool cpumask_full__extern(const struct cpumask *srcp);
-unsigned int cpumask_weight__extern(const struct cpumask *srcp);
-void cpumask_shift_right__extern(struct cpumask *dstp, const struct cpumask *srcp, int n);
-void cpumask_shift_left__extern(struct cpumask *dstp, const struct cpumask *srcp, int n);
-void cpumask_copy__extern(struct cpumask *dstp, const struct cpumask *srcp);
-int cpumask_parse_user__extern(const char *buf, int len, struct cpumask *dstp);
-int cpumask_parselist_user__extern(const char *buf, int len, struct cpumask *dstp);
-int cpumask_parse__extern(const char *buf, struct cpumask *dstp);
-int cpulist_parse__extern(const char *buf, struct cpumask *dstp);
-unsigned int cpumask_size__extern(void);
-bool cpumask_available__extern(cpumask_var_t mask);
-void reset_cpu_possible_mask__extern(void);
-void set_cpu_possible__extern(unsigned int cpu, bool possible);
-void set_cpu_present__extern(unsigned int cpu, bool present);
-void set_cpu_active__extern(unsigned int cpu, bool active);
-int __check_is_bitmap__extern(const unsigned long *bitmap);
-const struct cpumask * get_cpu_mask__extern(unsigned int cpu);
-ssize_t cpumap_print_to_pagebuf__extern(bool list, char *buf, const struct cpumask *mask);
-bool arch_cpu_online__extern(int cpu);
-unsigned long long __rdmsr__extern(unsigned int msr);
-void __wrmsr__extern(unsigned int msr, u32 low, u32 high);
-unsigned long long native_read_msr__extern(unsigned int msr);
-unsigned long long native_read_msr_safe__extern(unsigned int msr, int *err);
-void native_write_msr__extern(unsigned int msr, u32 low, u32 high);
-int native_write_msr_safe__extern(unsigned int msr, u32 low, u32 high);
-unsigned long long rdtsc__extern(void);
-unsigned long long rdtsc_ordered__extern(void);
-unsigned long long native_read_pmc__extern(int counter);
-unsigned long encode_frame_pointer__extern(struct pt_regs *regs);
-unsigned long long paravirt_sched_clock__extern(void);
-u64 paravirt_steal_clock__extern(int cpu);
-void slow_down_io__extern(void);
-void __flush_tlb_local__extern(void);
-void __flush_tlb_global__extern(void);
-void __flush_tlb_one_user__extern(unsigned long addr);
-void __flush_tlb_others__extern(const struct cpumask *cpumask, const struct flush_tlb_info *info);
-void paravirt_tlb_remove_table__extern(struct mmu_gather *tlb, void *table);
-void paravirt_arch_exit_mmap__extern(struct mm_struct *mm);
-void load_sp0__extern(unsigned long sp0);
-void __cpuid__extern(unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx);
-unsigned long paravirt_get_debugreg__extern(int reg);
-void set_debugreg__extern(unsigned long val, int reg);
-unsigned long read_cr0__extern(void);
-void write_cr0__extern(unsigned long x);
-unsigned long read_cr2__extern(void);
-void write_cr2__extern(unsigned long x);
-unsigned long __read_cr3__extern(void);
-void write_cr3__extern(unsigned long x);
-void __write_cr4__extern(unsigned long x);
-void arch_safe_halt__extern(void);
-void halt__extern(void);
-void wbinvd__extern(void);
-u64 paravirt_read_msr__extern(unsigned int msr);
-void paravirt_write_msr__extern(unsigned int msr, unsigned int low, unsigned int high);
-u64 paravirt_read_msr_safe__extern(unsigned int msr, int *err);
-int paravirt_write_msr_safe__extern(unsigned int msr, unsigned int low, unsigned int high);
-void wrmsrl__extern(unsigned int msr, u64 val);
-int rdmsrl_safe__extern(unsigned int msr, unsigned long long *p);
-unsigned long long paravirt_read_pmc__extern(int counter);
-void paravirt_alloc_ldt__extern(struct desc_struct *ldt, unsigned int entries);
-void paravirt_free_ldt__extern(struct desc_struct *ldt, unsigned int entries);
-void load_TR_desc__extern(void);
-void load_gdt__extern(const struct desc_ptr *dtr);
-void load_idt__extern(const struct desc_ptr *dtr);
-void set_ldt__extern(const void *addr, unsigned int entries);
-unsigned long paravirt_store_tr__extern(void);
-void load_TLS__extern(struct thread_struct *t, unsigned int cpu);
-void load_gs_index__extern(unsigned int gs);
-void write_ldt_entry__extern(struct desc_struct *dt, int entry, const void *desc);
-void write_gdt_entry__extern(struct desc_struct *dt, int entry, void *desc, int type);
-void write_idt_entry__extern(gate_desc *dt, int entry, const gate_desc *g);
-void tss_invalidate_io_bitmap__extern(void);
-void tss_update_io_bitmap__extern(void);
-void paravirt_activate_mm__extern(struct mm_struct *prev, struct mm_struct *next);
-void paravirt_arch_dup_mmap__extern(struct mm_struct *oldmm, struct mm_struct *mm);
-int paravirt_pgd_alloc__extern(struct mm_struct *mm);
-void paravirt_pgd_free__extern(struct mm_struct *mm, pgd_t *pgd);
-void paravirt_alloc_pte__extern(struct mm_struct *mm, unsigned long pfn);
-void paravirt_release_pte__extern(unsigned long pfn);
-void paravirt_alloc_pmd__extern(struct mm_struct *mm, unsigned long pfn);
-void paravirt_release_pmd__extern(unsigned long pfn);
-void paravirt_alloc_pud__extern(struct mm_struct *mm, unsigned long pfn);
-void paravirt_release_pud__extern(unsigned long pfn);
-void paravirt_alloc_p4d__extern(struct mm_struct *mm, unsigned long pfn);
-void paravirt_release_p4d__extern(unsigned long pfn);
-pte_t __pte__extern(pteval_t val);
-pteval_t pte_val__extern(pte_t pte);
-pgd_t __pgd__extern(pgdval_t val);
-pgdval_t pgd_val__extern(pgd_t pgd);
-pte_t ptep_modify_prot_start__extern(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep);
-void ptep_modify_prot_commit__extern(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep, pte_t old_pte, pte_t pte);
-void set_pte__extern(pte_t *ptep, pte_t pte);
-void set_pmd__extern(pmd_t *pmdp, pmd_t pmd);
-pmd_t __pmd__extern(pmdval_t val);
-pmdval_t pmd_val__extern(pmd_t pmd);
-void set_pud__extern(pud_t *pudp, pud_t pud);
-pud_t __pud__extern(pudval_t val);
-pudval_t pud_val__extern(pud_t pud);
-void pud_clear__extern(pud_t *pudp);
-void set_p4d__extern(p4d_t *p4dp, p4d_t p4d);
-void p4d_clear__extern(p4d_t *p4dp);
-void set_pte_atomic__extern(pte_t *ptep, pte_t pte);
-void pte_clear__extern(struct mm_struct *mm, unsigned long addr, pte_t *ptep);
-void pmd_clear__extern(pmd_t *pmdp);
-void arch_start_context_switch__extern(struct task_struct *prev);
-void arch_end_context_switch__extern(struct task_struct *next);
-void arch_enter_lazy_mmu_mode__extern(void);
-void arch_leave_lazy_mmu_mode__extern(void);
-void arch_flush_lazy_mmu_mode__extern(void);
-void __set_fixmap__extern(unsigned int idx, phys_addr_t phys, pgprot_t flags);
-void pv_queued_spin_lock_slowpath__extern(struct qspinlock *lock, u32 val);
-void pv_queued_spin_unlock__extern(struct qspinlock *lock);
-void pv_wait__extern(u8 *ptr, u8 val);
-void pv_kick__extern(int cpu);
-bool pv_vcpu_is_preempted__extern(long cpu);
-unsigned long arch_local_save_flags__extern(void);
-void arch_local_irq_restore__extern(unsigned long f);
-void arch_local_irq_disable__extern(void);
-void arch_local_irq_enable__extern(void);
-unsigned long arch_local_irq_save__extern(void);
-int wrmsrl_safe__extern(u32 msr, u64 val);
-void native_irq_disable__extern(void);
-void native_irq_enable__extern(void);
-void native_safe_halt__extern(void);
-void native_halt__extern(void);
-int arch_irqs_disabled_flags__extern(unsigned long flags);
-int arch_irqs_disabled__extern(void);
-void lockdep_softirqs_on__extern(unsigned long ip);
-void lockdep_softirqs_off__extern(unsigned long ip);
-void lockdep_hardirqs_on_prepare__extern(unsigned long ip);
-void lockdep_hardirqs_on__extern(unsigned long ip);
-void lockdep_hardirqs_off__extern(unsigned long ip);
-void class_irq_destructor__extern(class_irq_t *_T);
-class_irq_t class_irq_constructor__extern(void);
-void class_irqsave_destructor__extern(class_irqsave_t *_T);
-class_irqsave_t class_irqsave_constructor__extern(void);
-unsigned long native_read_cr0__extern(void);
-unsigned long native_read_cr2__extern(void);
-void native_write_cr2__extern(unsigned long val);
-unsigned long __native_read_cr3__extern(void);
-void native_write_cr3__extern(unsigned long val);
-unsigned long native_read_cr4__extern(void);
-u32 rdpkru__extern(void);
-void wrpkru__extern(u32 pkru);
-void __write_pkru__extern(u32 pkru);
-void native_wbinvd__extern(void);
-void native_load_gs_index__extern(unsigned int selector);
-unsigned long __read_cr4__extern(void);
-void clflush__extern(void *__p);
-void clflushopt__extern(void *__p);
-void clwb__extern(void *__p);
-void serialize__extern(void);
-void movdir64b__extern(void *dst, const void *src);
-int enqcmds__extern(void *dst, const void *src);
-void rep_nop__extern(void);
-void cpu_relax__extern(void);
-unsigned long long l1tf_pfn_limit__extern(void);
-int have_cpuid_p__extern(void);
-void native_cpuid__extern(unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx);
-unsigned int native_cpuid_eax__extern(unsigned int op);
-unsigned int native_cpuid_ebx__extern(unsigned int op);
-unsigned int native_cpuid_ecx__extern(unsigned int op);
-unsigned int native_cpuid_edx__extern(unsigned int op);
-unsigned long read_cr3_pa__extern(void);
-unsigned long native_read_cr3_pa__extern(void);
-void load_cr3__extern(pgd_t *pgdir);
-unsigned long cpu_kernelmode_gs_base__extern(int cpu);
-void arch_thread_struct_whitelist__extern(unsigned long *offset, unsigned long *size);
-void native_load_sp0__extern(unsigned long sp0);
-void native_swapgs__extern(void);
-unsigned long current_top_of_stack__extern(void);
-bool on_thread_stack__extern(void);
-void cpuid__extern(unsigned int op, unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx);
-void cpuid_count__extern(unsigned int op, int count, unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx);
-unsigned int cpuid_eax__extern(unsigned int op);
-unsigned int cpuid_ebx__extern(unsigned int op);
-unsigned int cpuid_ecx__extern(unsigned int op);
-unsigned int cpuid_edx__extern(unsigned int op);
-unsigned long get_debugctlmsr__extern(void);
-void update_debugctlmsr__extern(unsigned long debugctlmsr);
-void prefetch__extern(const void *x);
-void prefetchw__extern(const void *x);
-void spin_lock_prefetch__extern(const void *x);
-uint32_t hypervisor_cpuid_base__extern(const char *sig, uint32_t leaves);
-void weak_wrmsr_fence__extern(void);
-cycles_t get_cycles__extern(void);
-unsigned long random_get_entropy__extern(void);
-bool itimerspec64_valid__extern(const struct itimerspec64 *its);
-uid_t __kuid_val__extern(kuid_t uid);
-gid_t __kgid_val__extern(kgid_t gid);
-bool uid_eq__extern(kuid_t left, kuid_t right);
-bool gid_eq__extern(kgid_t left, kgid_t right);
-bool uid_gt__extern(kuid_t left, kuid_t right);
-bool gid_gt__extern(kgid_t left, kgid_t right);
-bool uid_gte__extern(kuid_t left, kuid_t right);
-bool gid_gte__extern(kgid_t left, kgid_t right);
-bool uid_lt__extern(kuid_t left, kuid_t right);
-bool gid_lt__extern(kgid_t left, kgid_t right);
-bool uid_lte__extern(kuid_t left, kuid_t right);
-bool gid_lte__extern(kgid_t left, kgid_t right);
-bool uid_valid__extern(kuid_t uid);
-bool gid_valid__extern(kgid_t gid);
-bool kuid_has_mapping__extern(struct user_namespace *ns, kuid_t uid);
-bool kgid_has_mapping__extern(struct user_namespace *ns, kgid_t gid);
-void arch_set_restart_data__extern(struct restart_block *restart);
-long set_restart_fn__extern(struct restart_block *restart, long (*fn) (struct restart_block *));
-void set_ti_thread_flag__extern(struct thread_info *ti, int flag);
-void clear_ti_thread_flag__extern(struct thread_info *ti, int flag);
-void update_ti_thread_flag__extern(struct thread_info *ti, int flag, bool value);
-int test_and_set_ti_thread_flag__extern(struct thread_info *ti, int flag);
-int test_and_clear_ti_thread_flag__extern(struct thread_info *ti, int flag);
-int test_ti_thread_flag__extern(struct thread_info *ti, int flag);
-void check_object_size__extern(const void *ptr, unsigned long n, bool to_user);
-void copy_overflow__extern(int size, unsigned long count);
-bool check_copy_size__extern(const void *addr, size_t bytes, bool is_source);
-int preempt_count__extern(void);
-void preempt_count_set__extern(int pc);
-void set_preempt_need_resched__extern(void);
-void clear_preempt_need_resched__extern(void);
-bool test_preempt_need_resched__extern(void);
-void __preempt_count_add__extern(int val);
-void __preempt_count_sub__extern(int val);
-bool __preempt_count_dec_and_test__extern(void);
-bool should_resched__extern(int preempt_offset);
-void preempt_notifier_init__extern(struct preempt_notifier *notifier, struct preempt_ops *ops);
-void migrate_disable__extern(void);
-void migrate_enable__extern(void);
-void class_preempt_destructor__extern(class_preempt_t *_T);
-class_preempt_t class_preempt_constructor__extern(void);
-void class_preempt_notrace_destructor__extern(class_preempt_notrace_t *_T);
-class_preempt_notrace_t class_preempt_notrace_constructor__extern(void);
-void class_migrate_destructor__extern(class_migrate_t *_T);
-class_migrate_t class_migrate_constructor__extern(void);
-void __local_bh_disable_ip__extern(unsigned long ip, unsigned int cnt);
-void local_bh_disable__extern(void);
-void local_bh_enable_ip__extern(unsigned long ip);
-void local_bh_enable__extern(void);
-void init_llist_head__extern(struct llist_head *list);
-bool llist_empty__extern(const struct llist_head *head);
-struct llist_node * llist_next__extern(struct llist_node *node);
-bool llist_add__extern(struct llist_node *new, struct llist_head *head);
-struct llist_node * llist_del_all__extern(struct llist_head *head);
-struct cpumask * cpu_llc_shared_mask__extern(int cpu);
-void smp_send_stop__extern(void);
-void stop_other_cpus__extern(void);
-void smp_prepare_boot_cpu__extern(void);
-void smp_prepare_cpus__extern(unsigned int max_cpus);
-void smp_cpus_done__extern(unsigned int max_cpus);
-int __cpu_up__extern(unsigned int cpu, struct task_struct *tidle);
-int __cpu_disable__extern(void);
-void __cpu_die__extern(unsigned int cpu);
-void play_dead__extern(void);
-void smp_send_reschedule__extern(int cpu);
-void arch_send_call_function_single_ipi__extern(int cpu);
-void arch_send_call_function_ipi_mask__extern(const struct cpumask *mask);
-int get_boot_cpu_id__extern(void);
-void lockdep_init_task__extern(struct task_struct *task);
-void lockdep_off__extern(void);
-void lockdep_on__extern(void);
-void lockdep_set_selftest_task__extern(struct task_struct *task);
-void lockdep_register_key__extern(struct lock_class_key *key);
-void lockdep_unregister_key__extern(struct lock_class_key *key);
-void lockdep_invariant_state__extern(bool force);
-void lockdep_free_task__extern(struct task_struct *task);
-void print_irqtrace_events__extern(struct task_struct *curr);
-void lockdep_rcu_suspicious__extern(const char *file, const int line, const char *s);
-u32 queued_fetch_set_pending_acquire__extern(struct qspinlock *lock);
-void native_queued_spin_unlock__extern(struct qspinlock *lock);
-void queued_spin_lock_slowpath__extern(struct qspinlock *lock, u32 val);
-void queued_spin_unlock__extern(struct qspinlock *lock);
-bool vcpu_is_preempted__extern(long cpu);
-bool virt_spin_lock__extern(struct qspinlock *lock);
-int queued_spin_is_locked__extern(struct qspinlock *lock);
-int queued_spin_value_unlocked__extern(struct qspinlock lock);
-int queued_spin_is_contended__extern(struct qspinlock *lock);
-int queued_spin_trylock__extern(struct qspinlock *lock);
-void queued_spin_lock__extern(struct qspinlock *lock);
-int queued_read_trylock__extern(struct qrwlock *lock);
-int queued_write_trylock__extern(struct qrwlock *lock);
-void queued_read_lock__extern(struct qrwlock *lock);
-void queued_write_lock__extern(struct qrwlock *lock);
-void queued_read_unlock__extern(struct qrwlock *lock);
-void queued_write_unlock__extern(struct qrwlock *lock);
 void do_raw_spin_lock__extern(raw_spinlock_t *lock);
 void do_raw_spin_lock_flags__extern(raw_spinlock_t *lock, unsigned long *flags);
 int do_raw_spin_trylock__extern(raw_spinlock_t *lock);
 void do_raw_spin_unlock__extern(raw_spinlock_t *lock);
-int __raw_spin_trylock__extern(raw_spinlock_t *lock);
-unsigned long __raw_spin_lock_irqsave__extern(raw_spinlock_t *lock);
-void __raw_spin_lock_irq__extern(raw_spinlock_t *lock);
-void __raw_spin_lock_bh__extern(raw_spinlock_t *lock);
-void __raw_spin_lock__extern(raw_spinlock_t *lock);
-void __raw_spin_unlock__extern(raw_spinlock_t *lock);
-void __raw_spin_unlock_irqrestore__extern(raw_spinlock_t *lock, unsigned long flags);
-void __raw_spin_unlock_irq__extern(raw_spinlock_t *lock);
-void __raw_spin_unlock_bh__extern(raw_spinlock_t *lock);
-int __raw_spin_trylock_bh__extern(raw_spinlock_t *lock);
-int __raw_read_trylock__extern(rwlock_t *lock);
-int __raw_write_trylock__extern(rwlock_t *lock);
-void __raw_read_lock__extern(rwlock_t *lock);
-unsigned long __raw_read_lock_irqsave__extern(rwlock_t *lock);
-void __raw_read_lock_irq__extern(rwlock_t *lock);
-void __raw_read_lock_bh__extern(rwlock_t *lock);
-unsigned long __raw_write_lock_irqsave__extern(rwlock_t *lock);
-void __raw_write_lock_irq__extern(rwlock_t *lock);
-void __raw_write_lock_bh__extern(rwlock_t *lock);
-void __raw_write_lock__extern(rwlock_t *lock);
-void __raw_write_unlock__extern(rwlock_t *lock);
-void __raw_read_unlock__extern(rwlock_t *lock);
-void __raw_read_unlock_irqrestore__extern(rwlock_t *lock, unsigned long flags);
-void __raw_read_unlock_irq__extern(rwlock_t *lock);
-void __raw_read_unlock_bh__extern(rwlock_t *lock);
-void __raw_write_unlock_irqrestore__extern(rwlock_t *lock, unsigned long flags);
-void __raw_write_unlock_irq__extern(rwlock_t *lock);
-void __raw_write_unlock_bh__extern(rwlock_t *lock);
 raw_spinlock_t * spinlock_check__extern(spinlock_t *lock);
 void spin_lock__extern(spinlock_t *lock);
 void spin_lock_bh__extern(spinlock_t *lock);
@@ -1150,124 +421,10 @@ void __add_wait_queue_entry_tail__extern(struct wait_queue_head *wq_head, struct
 void __add_wait_queue_entry_tail_exclusive__extern(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry);
 void __remove_wait_queue__extern(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry);
 void wake_up_pollfree__extern(struct wait_queue_head *wq_head);
-void osq_lock_init__extern(struct optimistic_spin_queue *lock);
-bool osq_is_locked__extern(struct optimistic_spin_queue *lock);
-int __debug_locks_off__extern(void);
-void debug_show_all_locks__extern(void);
-void debug_show_held_locks__extern(struct task_struct *task);
-void debug_check_no_locks_freed__extern(const void *from, unsigned long len);
-void debug_check_no_locks_held__extern(void);
 void mutex_destroy__extern(struct mutex *lock);
 void class_mutex_destructor__extern(struct mutex **p);
 struct mutex * class_mutex_constructor__extern(struct mutex *_T);
 void __free_mutex__extern(void *p);
-void ww_mutex_init__extern(struct ww_mutex *lock, struct ww_class *ww_class);
-void ww_acquire_init__extern(struct ww_acquire_ctx *ctx, struct ww_class *ww_class);
-void ww_acquire_done__extern(struct ww_acquire_ctx *ctx);
-void ww_acquire_fini__extern(struct ww_acquire_ctx *ctx);
-void ww_mutex_lock_slow__extern(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
-int ww_mutex_lock_slow_interruptible__extern(struct ww_mutex *lock, struct ww_acquire_ctx *ctx);
-int ww_mutex_trylock__extern(struct ww_mutex *lock);
-void ww_mutex_destroy__extern(struct ww_mutex *lock);
-bool ww_mutex_is_locked__extern(struct ww_mutex *lock);
-void __seqcount_init__extern(seqcount_t *s, const char *name, struct lock_class_key *key);
-seqcount_t * __seqprop_ptr__extern(seqcount_t *s);
-unsigned int __seqprop_sequence__extern(const seqcount_t *s);
-bool __seqprop_preemptible__extern(const seqcount_t *s);
-void __seqprop_assert__extern(const seqcount_t *s);
-seqcount_t * __seqprop_raw_spinlock_ptr__extern(seqcount_raw_spinlock_t *s);
-unsigned int __seqprop_raw_spinlock_sequence__extern(const seqcount_raw_spinlock_t *s);
-bool __seqprop_raw_spinlock_preemptible__extern(const seqcount_raw_spinlock_t *s);
-void __seqprop_raw_spinlock_assert__extern(const seqcount_raw_spinlock_t *s);
-seqcount_t * __seqprop_spinlock_ptr__extern(seqcount_spinlock_t *s);
-unsigned int __seqprop_spinlock_sequence__extern(const seqcount_spinlock_t *s);
-bool __seqprop_spinlock_preemptible__extern(const seqcount_spinlock_t *s);
-void __seqprop_spinlock_assert__extern(const seqcount_spinlock_t *s);
-seqcount_t * __seqprop_rwlock_ptr__extern(seqcount_rwlock_t *s);
-unsigned int __seqprop_rwlock_sequence__extern(const seqcount_rwlock_t *s);
-bool __seqprop_rwlock_preemptible__extern(const seqcount_rwlock_t *s);
-void __seqprop_rwlock_assert__extern(const seqcount_rwlock_t *s);
-seqcount_t * __seqprop_mutex_ptr__extern(seqcount_mutex_t *s);
-unsigned int __seqprop_mutex_sequence__extern(const seqcount_mutex_t *s);
-bool __seqprop_mutex_preemptible__extern(const seqcount_mutex_t *s);
-void __seqprop_mutex_assert__extern(const seqcount_mutex_t *s);
-seqcount_t * __seqprop_ww_mutex_ptr__extern(seqcount_ww_mutex_t *s);
-unsigned int __seqprop_ww_mutex_sequence__extern(const seqcount_ww_mutex_t *s);
-bool __seqprop_ww_mutex_preemptible__extern(const seqcount_ww_mutex_t *s);
-void __seqprop_ww_mutex_assert__extern(const seqcount_ww_mutex_t *s);
-int do___read_seqcount_retry__extern(const seqcount_t *s, unsigned int start);
-int do_read_seqcount_retry__extern(const seqcount_t *s, unsigned int start);
-void do_raw_write_seqcount_begin__extern(seqcount_t *s);
-void do_raw_write_seqcount_end__extern(seqcount_t *s);
-void do_write_seqcount_begin_nested__extern(seqcount_t *s, int subclass);
-void do_write_seqcount_begin__extern(seqcount_t *s);
-void do_write_seqcount_end__extern(seqcount_t *s);
-void do_raw_write_seqcount_barrier__extern(seqcount_t *s);
-void do_write_seqcount_invalidate__extern(seqcount_t *s);
-unsigned int raw_read_seqcount_latch__extern(const seqcount_latch_t *s);
-int read_seqcount_latch_retry__extern(const seqcount_latch_t *s, unsigned int start);
-void raw_write_seqcount_latch__extern(seqcount_latch_t *s);
-unsigned int read_seqbegin__extern(const seqlock_t *sl);
-unsigned int read_seqretry__extern(const seqlock_t *sl, unsigned int start);
-void write_seqlock__extern(seqlock_t *sl);
-void write_sequnlock__extern(seqlock_t *sl);
-void write_seqlock_bh__extern(seqlock_t *sl);
-void write_sequnlock_bh__extern(seqlock_t *sl);
-void write_seqlock_irq__extern(seqlock_t *sl);
-void write_sequnlock_irq__extern(seqlock_t *sl);
-unsigned long __write_seqlock_irqsave__extern(seqlock_t *sl);
-void write_sequnlock_irqrestore__extern(seqlock_t *sl, unsigned long flags);
-void read_seqlock_excl__extern(seqlock_t *sl);
-void read_sequnlock_excl__extern(seqlock_t *sl);
-void read_seqlock_excl_bh__extern(seqlock_t *sl);
-void read_sequnlock_excl_bh__extern(seqlock_t *sl);
-void read_seqlock_excl_irq__extern(seqlock_t *sl);
-void read_sequnlock_excl_irq__extern(seqlock_t *sl);
-unsigned long __read_seqlock_excl_irqsave__extern(seqlock_t *sl);
-void read_sequnlock_excl_irqrestore__extern(seqlock_t *sl, unsigned long flags);
-void read_seqbegin_or_lock__extern(seqlock_t *lock, int *seq);
-int need_seqretry__extern(seqlock_t *lock, int seq);
-void done_seqretry__extern(seqlock_t *lock, int seq);
-unsigned long read_seqbegin_or_lock_irqsave__extern(seqlock_t *lock, int *seq);
-void done_seqretry_irqrestore__extern(seqlock_t *lock, int seq, unsigned long flags);
-unsigned int __nodemask_pr_numnodes__extern(const nodemask_t *m);
-const unsigned long * __nodemask_pr_bits__extern(const nodemask_t *m);
-void __node_set__extern(int node, nodemask_t *dstp);
-void __node_clear__extern(int node, nodemask_t *dstp);
-void __nodes_setall__extern(nodemask_t *dstp, unsigned int nbits);
-void __nodes_clear__extern(nodemask_t *dstp, unsigned int nbits);
-bool __node_test_and_set__extern(int node, nodemask_t *addr);
-void __nodes_and__extern(nodemask_t *dstp, const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits);
-void __nodes_or__extern(nodemask_t *dstp, const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits);
-void __nodes_xor__extern(nodemask_t *dstp, const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits);
-void __nodes_andnot__extern(nodemask_t *dstp, const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits);
-void __nodes_complement__extern(nodemask_t *dstp, const nodemask_t *srcp, unsigned int nbits);
-bool __nodes_equal__extern(const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits);
-bool __nodes_intersects__extern(const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits);
-bool __nodes_subset__extern(const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits);
-bool __nodes_empty__extern(const nodemask_t *srcp, unsigned int nbits);
-bool __nodes_full__extern(const nodemask_t *srcp, unsigned int nbits);
-int __nodes_weight__extern(const nodemask_t *srcp, unsigned int nbits);
-void __nodes_shift_right__extern(nodemask_t *dstp, const nodemask_t *srcp, int n, int nbits);
-void __nodes_shift_left__extern(nodemask_t *dstp, const nodemask_t *srcp, int n, int nbits);
-unsigned int __first_node__extern(const nodemask_t *srcp);
-unsigned int __next_node__extern(int n, const nodemask_t *srcp);
-void init_nodemask_of_node__extern(nodemask_t *mask, int node);
-unsigned int __first_unset_node__extern(const nodemask_t *maskp);
-int __nodemask_parse_user__extern(const char *buf, int len, nodemask_t *dstp, int nbits);
-int __nodelist_parse__extern(const char *buf, nodemask_t *dstp, int nbits);
-int __node_remap__extern(int oldbit, const nodemask_t *oldp, const nodemask_t *newp, int nbits);
-void __nodes_remap__extern(nodemask_t *dstp, const nodemask_t *srcp, const nodemask_t *oldp, const nodemask_t *newp, int nbits);
-void __nodes_onto__extern(nodemask_t *dstp, const nodemask_t *origp, const nodemask_t *relmapp, int nbits);
-void __nodes_fold__extern(nodemask_t *dstp, const nodemask_t *origp, int sz, int nbits);
-int node_state__extern(int node, enum node_states state);
-void node_set_state__extern(int node, enum node_states state);
-void node_clear_state__extern(int node, enum node_states state);
-int num_node_state__extern(enum node_states state);
-unsigned int next_online_node__extern(int nid);
-unsigned int next_memory_node__extern(int nid);
-void node_set_online__extern(int nid);
-void node_set_offline__extern(int nid);
 void __rcu_read_lock__extern(void);
 void __rcu_read_unlock__extern(void);
 int rcu_preempt_depth__extern(void);
@@ -1276,8 +433,6 @@ void rcu_user_exit__extern(void);
 void rcu_init_nohz__extern(void);
 void rcu_nocb_flush_deferred_wakeup__extern(void);
 bool rcu_trace_implies_rcu_gp__extern(void);
-void rcu_virt_note_context_switch__extern(int cpu);
-void rcu_irq_exit_check_preempt__extern(void);
 void init_rcu_head__extern(struct callback_head *head);
 void destroy_rcu_head__extern(struct callback_head *head);
 void init_rcu_head_on_stack__extern(struct callback_head *head);
@@ -1299,21 +454,6 @@ void rcu_head_init__extern(struct callback_head *rhp);
 bool rcu_head_after_call_rcu__extern(struct callback_head *rhp, rcu_callback_t f);
 void class_rcu_destructor__extern(class_rcu_t *_T);
 class_rcu_t class_rcu_constructor__extern(void);
-void rb_link_node__extern(struct rb_node *node, struct rb_node *parent, struct rb_node **rb_link);
-void rb_link_node_rcu__extern(struct rb_node *node, struct rb_node *parent, struct rb_node **rb_link);
-void rb_insert_color_cached__extern(struct rb_node *node, struct rb_root_cached *root, bool leftmost);
-void rb_erase_cached__extern(struct rb_node *node, struct rb_root_cached *root);
-void rb_replace_node_cached__extern(struct rb_node *victim, struct rb_node *new, struct rb_root_cached *root);
-int rwsem_is_locked__extern(struct rw_semaphore *sem);
-int rwsem_is_contended__extern(struct rw_semaphore *sem);
-void class_rwsem_read_destructor__extern(struct rw_semaphore **p);
-struct rw_semaphore * class_rwsem_read_constructor__extern(struct rw_semaphore *_T);
-void class_rwsem_write_destructor__extern(struct rw_semaphore **p);
-struct rw_semaphore * class_rwsem_write_constructor__extern(struct rw_semaphore *_T);
-void __free_up_read__extern(void *p);
-void __free_up_write__extern(void *p);
-int swait_active__extern(struct swait_queue_head *wq);
-bool swq_has_sleeper__extern(struct swait_queue_head *wq);
 void complete_acquire__extern(struct completion *x);
 void complete_release__extern(struct completion *x);
 void __init_completion__extern(struct completion *x);
@@ -1367,17 +507,6 @@ time64_t ktime_get_boottime_seconds__extern(void);
 void ktime_get_clocktai_ts64__extern(struct timespec64 *ts);
 void ktime_get_coarse_clocktai_ts64__extern(struct timespec64 *ts);
 time64_t ktime_get_clocktai_seconds__extern(void);
-unsigned long get_seconds__extern(void);
-void debug_object_init__extern(void *addr, const struct debug_obj_descr *descr);
-void debug_object_init_on_stack__extern(void *addr, const struct debug_obj_descr *descr);
-int debug_object_activate__extern(void *addr, const struct debug_obj_descr *descr);
-void debug_object_deactivate__extern(void *addr, const struct debug_obj_descr *descr);
-void debug_object_destroy__extern(void *addr, const struct debug_obj_descr *descr);
-void debug_object_free__extern(void *addr, const struct debug_obj_descr *descr);
-void debug_object_assert_init__extern(void *addr, const struct debug_obj_descr *descr);
-void debug_objects_early_init__extern(void);
-void debug_objects_mem_init__extern(void);
-void debug_check_no_obj_freed__extern(const void *address, unsigned long size);
 void init_timer_on_stack_key__extern(struct timer_list *timer, void (*func) (struct timer_list *), unsigned int flags, const char *name, struct lock_class_key *key);
 void destroy_timer_on_stack__extern(struct timer_list *timer);
 int timer_pending__extern(const struct timer_list *timer);
@@ -1397,286 +526,6 @@ void flush_scheduled_work__extern(void);
 bool schedule_delayed_work_on__extern(int cpu, struct delayed_work *dwork, unsigned long delay);
 bool schedule_delayed_work__extern(struct delayed_work *dwork, unsigned long delay);
 void wq_watchdog_touch__extern(int cpu);
-int srcu_read_lock_held__extern(const struct srcu_struct *ssp);
-int srcu_read_lock__extern(struct srcu_struct *ssp);
-int srcu_read_lock_notrace__extern(struct srcu_struct *ssp);
-void srcu_read_unlock__extern(struct srcu_struct *ssp, int idx);
-void srcu_read_unlock_notrace__extern(struct srcu_struct *ssp, int idx);
-void smp_mb__after_srcu_read_unlock__extern(void);
-void class_srcu_destructor__extern(class_srcu_t *_T);
-class_srcu_t class_srcu_constructor__extern(struct srcu_struct *l);
-int notifier_from_errno__extern(int err);
-int notifier_to_errno__extern(int ret);
-atomic_t * compound_mapcount_ptr__extern(struct page *page);
-atomic_t * compound_pincount_ptr__extern(struct page *page);
-void set_page_private__extern(struct page *page, unsigned long private);
-void mm_init_cpumask__extern(struct mm_struct *mm);
-cpumask_t * mm_cpumask__extern(struct mm_struct *mm);
-void init_tlb_flush_pending__extern(struct mm_struct *mm);
-void inc_tlb_flush_pending__extern(struct mm_struct *mm);
-void dec_tlb_flush_pending__extern(struct mm_struct *mm);
-bool mm_tlb_flush_pending__extern(struct mm_struct *mm);
-bool mm_tlb_flush_nested__extern(struct mm_struct *mm);
-struct page * compound_head__extern(struct page *page);
-int PageTail__extern(struct page *page);
-int PageCompound__extern(struct page *page);
-int PagePoisoned__extern(const struct page *page);
-void page_init_poison__extern(struct page *page, size_t size);
-int PageLocked__extern(struct page *page);
-void __SetPageLocked__extern(struct page *page);
-void __ClearPageLocked__extern(struct page *page);
-int PageWaiters__extern(struct page *page);
-void SetPageWaiters__extern(struct page *page);
-void ClearPageWaiters__extern(struct page *page);
-void __ClearPageWaiters__extern(struct page *page);
-int PageError__extern(struct page *page);
-void SetPageError__extern(struct page *page);
-void ClearPageError__extern(struct page *page);
-int TestClearPageError__extern(struct page *page);
-int PageReferenced__extern(struct page *page);
-void SetPageReferenced__extern(struct page *page);
-void ClearPageReferenced__extern(struct page *page);
-int TestClearPageReferenced__extern(struct page *page);
-void __SetPageReferenced__extern(struct page *page);
-int PageDirty__extern(struct page *page);
-void SetPageDirty__extern(struct page *page);
-void ClearPageDirty__extern(struct page *page);
-int TestSetPageDirty__extern(struct page *page);
-int TestClearPageDirty__extern(struct page *page);
-void __ClearPageDirty__extern(struct page *page);
-int PageLRU__extern(struct page *page);
-void SetPageLRU__extern(struct page *page);
-void ClearPageLRU__extern(struct page *page);
-void __ClearPageLRU__extern(struct page *page);
-int PageActive__extern(struct page *page);
-void SetPageActive__extern(struct page *page);
-void ClearPageActive__extern(struct page *page);
-void __ClearPageActive__extern(struct page *page);
-int TestClearPageActive__extern(struct page *page);
-int PageWorkingset__extern(struct page *page);
-void SetPageWorkingset__extern(struct page *page);
-void ClearPageWorkingset__extern(struct page *page);
-int TestClearPageWorkingset__extern(struct page *page);
-int PageSlab__extern(struct page *page);
-void __SetPageSlab__extern(struct page *page);
-void __ClearPageSlab__extern(struct page *page);
-int PageSlobFree__extern(struct page *page);
-void __SetPageSlobFree__extern(struct page *page);
-void __ClearPageSlobFree__extern(struct page *page);
-int PageChecked__extern(struct page *page);
-void SetPageChecked__extern(struct page *page);
-void ClearPageChecked__extern(struct page *page);
-int PagePinned__extern(struct page *page);
-void SetPagePinned__extern(struct page *page);
-void ClearPagePinned__extern(struct page *page);
-int TestSetPagePinned__extern(struct page *page);
-int TestClearPagePinned__extern(struct page *page);
-int PageSavePinned__extern(struct page *page);
-void SetPageSavePinned__extern(struct page *page);
-void ClearPageSavePinned__extern(struct page *page);
-int PageForeign__extern(struct page *page);
-void SetPageForeign__extern(struct page *page);
-void ClearPageForeign__extern(struct page *page);
-int PageXenRemapped__extern(struct page *page);
-void SetPageXenRemapped__extern(struct page *page);
-void ClearPageXenRemapped__extern(struct page *page);
-int TestClearPageXenRemapped__extern(struct page *page);
-int PageReserved__extern(struct page *page);
-void SetPageReserved__extern(struct page *page);
-void ClearPageReserved__extern(struct page *page);
-void __ClearPageReserved__extern(struct page *page);
-void __SetPageReserved__extern(struct page *page);
-int PageSwapBacked__extern(struct page *page);
-void SetPageSwapBacked__extern(struct page *page);
-void ClearPageSwapBacked__extern(struct page *page);
-void __ClearPageSwapBacked__extern(struct page *page);
-void __SetPageSwapBacked__extern(struct page *page);
-int PagePrivate__extern(struct page *page);
-void SetPagePrivate__extern(struct page *page);
-void ClearPagePrivate__extern(struct page *page);
-void __SetPagePrivate__extern(struct page *page);
-void __ClearPagePrivate__extern(struct page *page);
-int PagePrivate2__extern(struct page *page);
-void SetPagePrivate2__extern(struct page *page);
-void ClearPagePrivate2__extern(struct page *page);
-int TestSetPagePrivate2__extern(struct page *page);
-int TestClearPagePrivate2__extern(struct page *page);
-int PageOwnerPriv1__extern(struct page *page);
-void SetPageOwnerPriv1__extern(struct page *page);
-void ClearPageOwnerPriv1__extern(struct page *page);
-int TestClearPageOwnerPriv1__extern(struct page *page);
-int PageWriteback__extern(struct page *page);
-int TestSetPageWriteback__extern(struct page *page);
-int TestClearPageWriteback__extern(struct page *page);
-int PageMappedToDisk__extern(struct page *page);
-void SetPageMappedToDisk__extern(struct page *page);
-void ClearPageMappedToDisk__extern(struct page *page);
-int PageReclaim__extern(struct page *page);
-void SetPageReclaim__extern(struct page *page);
-void ClearPageReclaim__extern(struct page *page);
-int TestClearPageReclaim__extern(struct page *page);
-int PageReadahead__extern(struct page *page);
-void SetPageReadahead__extern(struct page *page);
-void ClearPageReadahead__extern(struct page *page);
-int TestClearPageReadahead__extern(struct page *page);
-int PageHighMem__extern(const struct page *page);
-void SetPageHighMem__extern(struct page *page);
-void ClearPageHighMem__extern(struct page *page);
-int PageSwapCache__extern(struct page *page);
-void SetPageSwapCache__extern(struct page *page);
-void ClearPageSwapCache__extern(struct page *page);
-int PageUnevictable__extern(struct page *page);
-void SetPageUnevictable__extern(struct page *page);
-void ClearPageUnevictable__extern(struct page *page);
-void __ClearPageUnevictable__extern(struct page *page);
-int TestClearPageUnevictable__extern(struct page *page);
-int PageMlocked__extern(struct page *page);
-void SetPageMlocked__extern(struct page *page);
-void ClearPageMlocked__extern(struct page *page);
-void __ClearPageMlocked__extern(struct page *page);
-int TestSetPageMlocked__extern(struct page *page);
-int TestClearPageMlocked__extern(struct page *page);
-int PageUncached__extern(struct page *page);
-void SetPageUncached__extern(struct page *page);
-void ClearPageUncached__extern(struct page *page);
-int PageHWPoison__extern(struct page *page);
-void SetPageHWPoison__extern(struct page *page);
-void ClearPageHWPoison__extern(struct page *page);
-int TestSetPageHWPoison__extern(struct page *page);
-int TestClearPageHWPoison__extern(struct page *page);
-int PageReported__extern(struct page *page);
-void __SetPageReported__extern(struct page *page);
-void __ClearPageReported__extern(struct page *page);
-int PageMappingFlags__extern(struct page *page);
-int PageAnon__extern(struct page *page);
-int __PageMovable__extern(struct page *page);
-int PageKsm__extern(struct page *page);
-int PageUptodate__extern(struct page *page);
-void __SetPageUptodate__extern(struct page *page);
-void SetPageUptodate__extern(struct page *page);
-void ClearPageUptodate__extern(struct page *page);
-void set_page_writeback__extern(struct page *page);
-void set_page_writeback_keepwrite__extern(struct page *page);
-int PageHead__extern(struct page *page);
-void __SetPageHead__extern(struct page *page);
-void __ClearPageHead__extern(struct page *page);
-void ClearPageHead__extern(struct page *page);
-void set_compound_head__extern(struct page *page, struct page *head);
-void clear_compound_head__extern(struct page *page);
-void ClearPageCompound__extern(struct page *page);
-int PageTransHuge__extern(struct page *page);
-int PageTransCompound__extern(struct page *page);
-int PageTransCompoundMap__extern(struct page *page);
-int PageTransTail__extern(struct page *page);
-int PageDoubleMap__extern(struct page *page);
-void SetPageDoubleMap__extern(struct page *page);
-void ClearPageDoubleMap__extern(struct page *page);
-int TestSetPageDoubleMap__extern(struct page *page);
-int TestClearPageDoubleMap__extern(struct page *page);
-int page_has_type__extern(struct page *page);
-int PageBuddy__extern(struct page *page);
-void __SetPageBuddy__extern(struct page *page);
-void __ClearPageBuddy__extern(struct page *page);
-int PageOffline__extern(struct page *page);
-void __SetPageOffline__extern(struct page *page);
-void __ClearPageOffline__extern(struct page *page);
-int PageKmemcg__extern(struct page *page);
-void __SetPageKmemcg__extern(struct page *page);
-void __ClearPageKmemcg__extern(struct page *page);
-int PageTable__extern(struct page *page);
-void __SetPageTable__extern(struct page *page);
-void __ClearPageTable__extern(struct page *page);
-int PageGuard__extern(struct page *page);
-void __SetPageGuard__extern(struct page *page);
-void __ClearPageGuard__extern(struct page *page);
-int PageIsolated__extern(struct page *page);
-void __SetPageIsolated__extern(struct page *page);
-void __ClearPageIsolated__extern(struct page *page);
-int PageSlabPfmemalloc__extern(struct page *page);
-void SetPageSlabPfmemalloc__extern(struct page *page);
-void __ClearPageSlabPfmemalloc__extern(struct page *page);
-void ClearPageSlabPfmemalloc__extern(struct page *page);
-int page_has_private__extern(struct page *page);
-bool is_migrate_movable__extern(int mt);
-struct page * get_page_from_free_area__extern(struct free_area *area, int migratetype);
-bool free_area_empty__extern(struct free_area *area, int migratetype);
-bool vmstat_item_in_bytes__extern(int idx);
-bool is_file_lru__extern(enum lru_list lru);
-bool is_active_lru__extern(enum lru_list lru);
-unsigned long zone_managed_pages__extern(struct zone *zone);
-unsigned long zone_end_pfn__extern(const struct zone *zone);
-bool zone_spans_pfn__extern(const struct zone *zone, unsigned long pfn);
-bool zone_is_initialized__extern(struct zone *zone);
-bool zone_is_empty__extern(struct zone *zone);
-bool zone_intersects__extern(struct zone *zone, unsigned long start_pfn, unsigned long nr_pages);
-unsigned long pgdat_end_pfn__extern(pg_data_t *pgdat);
-bool pgdat_is_empty__extern(pg_data_t *pgdat);
-unsigned int zone_span_seqbegin__extern(struct zone *zone);
-int zone_span_seqretry__extern(struct zone *zone, unsigned int iv);
-void zone_span_writelock__extern(struct zone *zone);
-void zone_span_writeunlock__extern(struct zone *zone);
-void zone_seqlock_init__extern(struct zone *zone);
-bool movable_node_is_enabled__extern(void);
-void arch_refresh_nodedata__extern(int nid, pg_data_t *pgdat);
-void pgdat_resize_lock__extern(struct pglist_data *pgdat, unsigned long *flags);
-void pgdat_resize_unlock__extern(struct pglist_data *pgdat, unsigned long *flags);
-void pgdat_resize_init__extern(struct pglist_data *pgdat);
-struct pglist_data * lruvec_pgdat__extern(struct lruvec *lruvec);
-int local_memory_node__extern(int node_id);
-bool managed_zone__extern(struct zone *zone);
-bool populated_zone__extern(struct zone *zone);
-int zone_to_nid__extern(struct zone *zone);
-void zone_set_nid__extern(struct zone *zone, int nid);
-int is_highmem_idx__extern(enum zone_type idx);
-int is_highmem__extern(struct zone *zone);
-struct zone * zonelist_zone__extern(struct zoneref *zoneref);
-int zonelist_zone_idx__extern(struct zoneref *zoneref);
-int zonelist_node_idx__extern(struct zoneref *zoneref);
-struct zoneref * next_zones_zonelist__extern(struct zoneref *z, enum zone_type highest_zoneidx, nodemask_t *nodes);
-struct zoneref * first_zones_zonelist__extern(struct zonelist *zonelist, enum zone_type highest_zoneidx, nodemask_t *nodes);
-bool movable_only_nodes__extern(nodemask_t *nodes);
-unsigned long pfn_to_section_nr__extern(unsigned long pfn);
-unsigned long section_nr_to_pfn__extern(unsigned long sec);
-unsigned long * section_to_usemap__extern(struct mem_section *ms);
-struct mem_section * __nr_to_section__extern(unsigned long nr);
-struct page * __section_mem_map_addr__extern(struct mem_section *section);
-int present_section__extern(struct mem_section *section);
-int present_section_nr__extern(unsigned long nr);
-int valid_section__extern(struct mem_section *section);
-int early_section__extern(struct mem_section *section);
-int valid_section_nr__extern(unsigned long nr);
-int online_section__extern(struct mem_section *section);
-int online_section_nr__extern(unsigned long nr);
-struct mem_section * __pfn_to_section__extern(unsigned long pfn);
-int subsection_map_index__extern(unsigned long pfn);
-int pfn_section_valid__extern(struct mem_section *ms, unsigned long pfn);
-int pfn_valid__extern(unsigned long pfn);
-int pfn_in_present_section__extern(unsigned long pfn);
-unsigned long next_present_section_nr__extern(unsigned long section_nr);
-void __free_free_percpu__extern(void *p);
-unsigned long topology_get_cpu_scale__extern(int cpu);
-unsigned long topology_get_freq_scale__extern(int cpu);
-unsigned long topology_get_thermal_pressure__extern(int cpu);
-void get_smp_config__extern(void);
-void early_get_smp_config__extern(void);
-void find_smp_config__extern(void);
-unsigned long physids_coerce__extern(physid_mask_t *map);
-void physids_promote__extern(unsigned long physids, physid_mask_t *map);
-void physid_set_mask_of_physid__extern(int physid, physid_mask_t *map);
-int early_cpu_to_node__extern(int cpu);
-const struct cpumask * cpumask_of_node__extern(int node);
-int topology_max_die_per_package__extern(void);
-int topology_max_smt_threads__extern(void);
-void arch_fix_phys_package_id__extern(int num, u32 slot);
-long arch_scale_freq_capacity__extern(int cpu);
-int numa_node_id__extern(void);
-int cpu_to_node__extern(int cpu);
-void set_numa_node__extern(int node);
-void set_cpu_numa_node__extern(int cpu, int node);
-int numa_mem_id__extern(void);
-int cpu_to_mem__extern(int cpu);
-const struct cpumask * cpu_smt_mask__extern(int cpu);
-const struct cpumask * cpu_cpu_mask__extern(int cpu);
 int gfp_migratetype__extern(const gfp_t gfp_flags);
 bool gfpflags_allow_blocking__extern(const gfp_t gfp_flags);
 bool gfpflags_normal_context__extern(const gfp_t gfp_flags);
@@ -1691,32 +540,6 @@ struct page * __alloc_pages_node__extern(int nid, gfp_t gfp_mask, unsigned int o
 struct page * alloc_pages_node__extern(int nid, gfp_t gfp_mask, unsigned int order);
 struct page * alloc_pages__extern(gfp_t gfp_mask, unsigned int order);
 bool gfp_compaction_allowed__extern(gfp_t gfp_mask);
-void * proc_sys_poll_event__extern(struct ctl_table_poll *poll);
-int usermodehelper_disable__extern(void);
-void usermodehelper_enable__extern(void);
-unsigned long rdfsbase__extern(void);
-unsigned long rdgsbase__extern(void);
-void wrfsbase__extern(unsigned long fsbase);
-void wrgsbase__extern(unsigned long gsbase);
-unsigned long x86_fsbase_read_cpu__extern(void);
-void x86_fsbase_write_cpu__extern(unsigned long fsbase);
-void INIT_LIST_HEAD_RCU__extern(struct list_head *list);
-void __list_add_rcu__extern(struct list_head *new, struct list_head *prev, struct list_head *next);
-void list_add_rcu__extern(struct list_head *new, struct list_head *head);
-void list_add_tail_rcu__extern(struct list_head *new, struct list_head *head);
-void list_del_rcu__extern(struct list_head *entry);
-void hlist_del_init_rcu__extern(struct hlist_node *n);
-void list_replace_rcu__extern(struct list_head *old, struct list_head *new);
-void __list_splice_init_rcu__extern(struct list_head *list, struct list_head *prev, struct list_head *next, void (*sync) (void));
-void list_splice_init_rcu__extern(struct list_head *list, struct list_head *head, void (*sync) (void));
-void list_splice_tail_init_rcu__extern(struct list_head *list, struct list_head *head, void (*sync) (void));
-void hlist_del_rcu__extern(struct hlist_node *n);
-void hlist_replace_rcu__extern(struct hlist_node *old, struct hlist_node *new);
-void hlists_swap_heads_rcu__extern(struct hlist_head *left, struct hlist_head *right);
-void hlist_add_head_rcu__extern(struct hlist_node *n, struct hlist_head *h);
-void hlist_add_tail_rcu__extern(struct hlist_node *n, struct hlist_head *h);
-void hlist_add_before_rcu__extern(struct hlist_node *n, struct hlist_node *next);
-void hlist_add_behind_rcu__extern(struct hlist_node *n, struct hlist_node *prev);
 void refcount_set__extern(refcount_t *r, int n);
 unsigned int refcount_read__extern(const refcount_t *r);
 bool __refcount_add_not_zero__extern(int i, refcount_t *r, int *oldp);
@@ -1733,22 +556,6 @@ bool __refcount_dec_and_test__extern(refcount_t *r, int *oldp);
 bool refcount_dec_and_test__extern(refcount_t *r);
 void __refcount_dec__extern(refcount_t *r, int *oldp);
 void refcount_dec__extern(refcount_t *r);
-struct pid * get_pid__extern(struct pid *pid);
-bool pid_has_task__extern(struct pid *pid, enum pid_type type);
-struct pid_namespace * ns_of_pid__extern(struct pid *pid);
-bool is_child_reaper__extern(struct pid *pid);
-pid_t pid_nr__extern(struct pid *pid);
-void plist_head_init__extern(struct plist_head *head);
-void plist_node_init__extern(struct plist_node *node, int prio);
-int plist_head_empty__extern(const struct plist_head *head);
-int plist_node_empty__extern(const struct plist_node *node);
-struct plist_node * plist_first__extern(const struct plist_head *head);
-struct plist_node * plist_last__extern(const struct plist_head *head);
-struct timerqueue_node * timerqueue_getnext__extern(struct timerqueue_head *head);
-void timerqueue_init__extern(struct timerqueue_node *node);
-bool timerqueue_node_queued__extern(struct timerqueue_node *node);
-bool timerqueue_node_expires__extern(struct timerqueue_node *node);
-void timerqueue_init_head__extern(struct timerqueue_head *head);
 void hrtimer_set_expires__extern(struct hrtimer *timer, ktime_t time);
 void hrtimer_set_expires_range__extern(struct hrtimer *timer, ktime_t time, ktime_t delta);
 void hrtimer_set_expires_range_ns__extern(struct hrtimer *timer, ktime_t time, u64 delta);
@@ -1776,26 +583,8 @@ ktime_t hrtimer_get_remaining__extern(const struct hrtimer *timer);
 bool hrtimer_is_queued__extern(struct hrtimer *timer);
 int hrtimer_callback_running__extern(struct hrtimer *timer);
 u64 hrtimer_forward_now__extern(struct hrtimer *timer, ktime_t interval);
-const int * get_compat_mode1_syscalls__extern(void);
-int secure_computing__extern(void);
-int seccomp_mode__extern(struct seccomp *s);
-void account_scheduler_latency__extern(struct task_struct *task, int usecs, int inter);
-void clear_tsk_latency_tracing__extern(struct task_struct *p);
 long nice_to_rlimit__extern(long nice);
 long rlimit_to_nice__extern(long prio);
-void init_task_work__extern(struct callback_head *twork, task_work_func_t func);
-void exit_task_work__extern(struct task_struct *task);
-clockid_t make_process_cpuclock__extern(const unsigned int pid, const clockid_t clock);
-clockid_t make_thread_cpuclock__extern(const unsigned int tid, const clockid_t clock);
-clockid_t fd_to_clockid__extern(const int fd);
-int clockid_to_fd__extern(const clockid_t clk);
-bool cpu_timer_enqueue__extern(struct timerqueue_head *head, struct cpu_timer *ctmr);
-void cpu_timer_dequeue__extern(struct cpu_timer *ctmr);
-u64 cpu_timer_getexpires__extern(struct cpu_timer *ctmr);
-void cpu_timer_setexpires__extern(struct cpu_timer *ctmr, u64 exp);
-void posix_cputimers_init__extern(struct posix_cputimers *pct);
-void posix_cputimers_rt_watchdog__extern(struct posix_cputimers *pct, u64 runtime);
-void kcsan_init__extern(void);
 struct pid * task_pid__extern(struct task_struct *task);
 pid_t task_pid_nr__extern(struct task_struct *tsk);
 pid_t task_pid_nr_ns__extern(struct task_struct *tsk, struct pid_namespace *ns);
@@ -1864,22 +653,6 @@ void rseq_migrate__extern(struct task_struct *t);
 void rseq_fork__extern(struct task_struct *t, unsigned long clone_flags);
 void rseq_execve__extern(struct task_struct *t);
 void rseq_syscall__extern(struct pt_regs *regs);
-int syscall_get_nr__extern(struct task_struct *task, struct pt_regs *regs);
-void syscall_rollback__extern(struct task_struct *task, struct pt_regs *regs);
-long syscall_get_error__extern(struct task_struct *task, struct pt_regs *regs);
-long syscall_get_return_value__extern(struct task_struct *task, struct pt_regs *regs);
-void syscall_set_return_value__extern(struct task_struct *task, struct pt_regs *regs, int error, long val);
-void syscall_get_arguments__extern(struct task_struct *task, struct pt_regs *regs, unsigned long *args);
-void syscall_set_arguments__extern(struct task_struct *task, struct pt_regs *regs, const unsigned long *args);
-int syscall_get_arch__extern(struct task_struct *task);
-void elf_common_init__extern(struct thread_struct *t, struct pt_regs *regs, const u16 ds);
-int mmap_is_ia32__extern(void);
-int elf_coredump_extra_notes_size__extern(void);
-int elf_coredump_extra_notes_write__extern(struct coredump_params *cprm);
-int arch_parse_elf_property__extern(u32 type, const void *data, size_t datasz, bool compat, struct arch_elf_state *arch);
-int arch_elf_adjust_prot__extern(int prot, const struct arch_elf_state *state, bool has_interp, bool is_interp);
-void iret_to_self__extern(void);
-void sync_core_before_usermode__extern(void);
 void mmgrab__extern(struct mm_struct *mm);
 void mmdrop__extern(struct mm_struct *mm);
 void mmget__extern(struct mm_struct *mm);
@@ -1901,117 +674,6 @@ unsigned int memalloc_nocma_save__extern(void);
 void memalloc_nocma_restore__extern(unsigned int flags);
 struct mem_cgroup * set_active_memcg__extern(struct mem_cgroup *memcg);
 void membarrier_mm_sync_core_before_usermode__extern(struct mm_struct *mm);
-void * xa_mk_value__extern(unsigned long v);
-unsigned long xa_to_value__extern(const void *entry);
-bool xa_is_value__extern(const void *entry);
-void * xa_tag_pointer__extern(void *p, unsigned long tag);
-void * xa_untag_pointer__extern(void *entry);
-unsigned int xa_pointer_tag__extern(void *entry);
-void * xa_mk_internal__extern(unsigned long v);
-unsigned long xa_to_internal__extern(const void *entry);
-bool xa_is_internal__extern(const void *entry);
-bool xa_is_zero__extern(const void *entry);
-bool xa_is_err__extern(const void *entry);
-int xa_err__extern(void *entry);
-void xa_init_flags__extern(struct xarray *xa, gfp_t flags);
-void xa_init__extern(struct xarray *xa);
-bool xa_empty__extern(const struct xarray *xa);
-bool xa_marked__extern(const struct xarray *xa, xa_mark_t mark);
-void * xa_store_bh__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
-void * xa_store_irq__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
-void * xa_erase_bh__extern(struct xarray *xa, unsigned long index);
-void * xa_erase_irq__extern(struct xarray *xa, unsigned long index);
-void * xa_cmpxchg__extern(struct xarray *xa, unsigned long index, void *old, void *entry, gfp_t gfp);
-void * xa_cmpxchg_bh__extern(struct xarray *xa, unsigned long index, void *old, void *entry, gfp_t gfp);
-void * xa_cmpxchg_irq__extern(struct xarray *xa, unsigned long index, void *old, void *entry, gfp_t gfp);
-int xa_insert__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
-int xa_insert_bh__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
-int xa_insert_irq__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
-int xa_alloc__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, gfp_t gfp);
-int xa_alloc_bh__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, gfp_t gfp);
-int xa_alloc_irq__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, gfp_t gfp);
-int xa_alloc_cyclic__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, u32 *next, gfp_t gfp);
-int xa_alloc_cyclic_bh__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, u32 *next, gfp_t gfp);
-int xa_alloc_cyclic_irq__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, u32 *next, gfp_t gfp);
-int xa_reserve__extern(struct xarray *xa, unsigned long index, gfp_t gfp);
-int xa_reserve_bh__extern(struct xarray *xa, unsigned long index, gfp_t gfp);
-int xa_reserve_irq__extern(struct xarray *xa, unsigned long index, gfp_t gfp);
-void xa_release__extern(struct xarray *xa, unsigned long index);
-void * xa_head__extern(const struct xarray *xa);
-void * xa_head_locked__extern(const struct xarray *xa);
-void * xa_entry__extern(const struct xarray *xa, const struct xa_node *node, unsigned int offset);
-void * xa_entry_locked__extern(const struct xarray *xa, const struct xa_node *node, unsigned int offset);
-struct xa_node * xa_parent__extern(const struct xarray *xa, const struct xa_node *node);
-struct xa_node * xa_parent_locked__extern(const struct xarray *xa, const struct xa_node *node);
-void * xa_mk_node__extern(const struct xa_node *node);
-struct xa_node * xa_to_node__extern(const void *entry);
-bool xa_is_node__extern(const void *entry);
-void * xa_mk_sibling__extern(unsigned int offset);
-unsigned long xa_to_sibling__extern(const void *entry);
-bool xa_is_sibling__extern(const void *entry);
-bool xa_is_retry__extern(const void *entry);
-bool xa_is_advanced__extern(const void *entry);
-int xas_error__extern(const struct xa_state *xas);
-void xas_set_err__extern(struct xa_state *xas, long err);
-bool xas_invalid__extern(const struct xa_state *xas);
-bool xas_valid__extern(const struct xa_state *xas);
-bool xas_is_node__extern(const struct xa_state *xas);
-bool xas_not_node__extern(struct xa_node *node);
-bool xas_frozen__extern(struct xa_node *node);
-bool xas_top__extern(struct xa_node *node);
-void xas_reset__extern(struct xa_state *xas);
-bool xas_retry__extern(struct xa_state *xas, const void *entry);
-void * xas_reload__extern(struct xa_state *xas);
-void xas_set__extern(struct xa_state *xas, unsigned long index);
-void xas_set_order__extern(struct xa_state *xas, unsigned long index, unsigned int order);
-void xas_set_update__extern(struct xa_state *xas, xa_update_node_t update);
-void * xas_next_entry__extern(struct xa_state *xas, unsigned long max);
-unsigned int xas_find_chunk__extern(struct xa_state *xas, bool advance, xa_mark_t mark);
-void * xas_next_marked__extern(struct xa_state *xas, unsigned long max, xa_mark_t mark);
-void * xas_prev__extern(struct xa_state *xas);
-void * xas_next__extern(struct xa_state *xas);
-void local_lock_acquire__extern(local_lock_t *l);
-void local_lock_release__extern(local_lock_t *l);
-void local_lock_debug_init__extern(local_lock_t *l);
-bool radix_tree_is_internal_node__extern(void *ptr);
-bool radix_tree_empty__extern(const struct xarray *root);
-void * radix_tree_deref_slot__extern(void **slot);
-void * radix_tree_deref_slot_protected__extern(void **slot, spinlock_t *treelock);
-int radix_tree_deref_retry__extern(void *arg);
-int radix_tree_exception__extern(void *arg);
-void radix_tree_preload_end__extern(void);
-void ** radix_tree_iter_init__extern(struct radix_tree_iter *iter, unsigned long start);
-void ** radix_tree_iter_lookup__extern(const struct xarray *root, struct radix_tree_iter *iter, unsigned long index);
-void ** radix_tree_iter_retry__extern(struct radix_tree_iter *iter);
-unsigned long __radix_tree_iter_add__extern(struct radix_tree_iter *iter, unsigned long slots);
-long radix_tree_chunk_size__extern(struct radix_tree_iter *iter);
-void ** radix_tree_next_slot__extern(void **slot, struct radix_tree_iter *iter, unsigned int flags);
-unsigned int idr_get_cursor__extern(const struct idr *idr);
-void idr_set_cursor__extern(struct idr *idr, unsigned int val);
-void idr_init_base__extern(struct idr *idr, int base);
-void idr_init__extern(struct idr *idr);
-bool idr_is_empty__extern(const struct idr *idr);
-void idr_preload_end__extern(void);
-int ida_alloc__extern(struct ida *ida, gfp_t gfp);
-int ida_alloc_min__extern(struct ida *ida, unsigned int min, gfp_t gfp);
-int ida_alloc_max__extern(struct ida *ida, unsigned int max, gfp_t gfp);
-void ida_init__extern(struct ida *ida);
-bool ida_is_empty__extern(const struct ida *ida);
-enum kernfs_node_type kernfs_type__extern(struct kernfs_node *kn);
-ino_t kernfs_id_ino__extern(u64 id);
-u32 kernfs_id_gen__extern(u64 id);
-ino_t kernfs_ino__extern(struct kernfs_node *kn);
-ino_t kernfs_gen__extern(struct kernfs_node *kn);
-void kernfs_enable_ns__extern(struct kernfs_node *kn);
-bool kernfs_ns_enabled__extern(struct kernfs_node *kn);
-int kernfs_path__extern(struct kernfs_node *kn, char *buf, size_t buflen);
-struct kernfs_node * kernfs_find_and_get__extern(struct kernfs_node *kn, const char *name);
-struct kernfs_node * kernfs_walk_and_get__extern(struct kernfs_node *kn, const char *path);
-struct kernfs_node * kernfs_create_dir__extern(struct kernfs_node *parent, const char *name, umode_t mode, void *priv);
-struct kernfs_node * kernfs_create_file_ns__extern(struct kernfs_node *parent, const char *name, umode_t mode, kuid_t uid, kgid_t gid, loff_t size, const struct kernfs_ops *ops, void *priv, const void *ns);
-struct kernfs_node * kernfs_create_file__extern(struct kernfs_node *parent, const char *name, umode_t mode, loff_t size, const struct kernfs_ops *ops, void *priv);
-int kernfs_remove_by_name__extern(struct kernfs_node *parent, const char *name);
-int kernfs_rename__extern(struct kernfs_node *kn, struct kernfs_node *new_parent, const char *new_name);
 void sysfs_enable_ns__extern(struct kernfs_node *kn);
 int sysfs_create_file__extern(struct kobject *kobj, const struct attribute *attr);
 void sysfs_remove_file__extern(struct kobject *kobj, const struct attribute *attr);
@@ -2020,29 +682,12 @@ void sysfs_notify_dirent__extern(struct kernfs_node *kn);
 struct kernfs_node * sysfs_get_dirent__extern(struct kernfs_node *parent, const char *name);
 struct kernfs_node * sysfs_get__extern(struct kernfs_node *kn);
 void sysfs_put__extern(struct kernfs_node *kn);
-void kref_init__extern(struct kref *kref);
-unsigned int kref_read__extern(const struct kref *kref);
-void kref_get__extern(struct kref *kref);
-int kref_put__extern(struct kref *kref, void (*release) (struct kref *kref));
-int kref_put_mutex__extern(struct kref *kref, void (*release) (struct kref *kref), struct mutex *lock);
-int kref_put_lock__extern(struct kref *kref, void (*release) (struct kref *kref), spinlock_t *lock);
-int kref_get_unless_zero__extern(struct kref *kref);
 const char * kobject_name__extern(const struct kobject *kobj);
 bool kobject_has_children__extern(struct kobject *kobj);
 struct kset * to_kset__extern(struct kobject *kobj);
 struct kset * kset_get__extern(struct kset *k);
 void kset_put__extern(struct kset *k);
 struct kobj_type * get_ktype__extern(struct kobject *kobj);
-struct latch_tree_node * __lt_from_rb__extern(struct rb_node *node, int idx);
-void __lt_insert__extern(struct latch_tree_node *ltn, struct latch_tree_root *ltr, int idx, bool (*less) (struct latch_tree_node *a, struct latch_tree_node *b));
-void __lt_erase__extern(struct latch_tree_node *ltn, struct latch_tree_root *ltr, int idx);
-struct latch_tree_node * __lt_find__extern(void *key, struct latch_tree_root *ltr, int idx, int (*comp) (void *key, struct latch_tree_node *node));
-void latch_tree_insert__extern(struct latch_tree_node *node, struct latch_tree_root *root, const struct latch_tree_ops *ops);
-void latch_tree_erase__extern(struct latch_tree_node *node, struct latch_tree_root *root, const struct latch_tree_ops *ops);
-struct latch_tree_node * latch_tree_find__extern(void *key, struct latch_tree_root *root, const struct latch_tree_ops *ops);
-void override_function_with_return__extern(struct pt_regs *regs);
-bool within_error_injection_list__extern(unsigned long addr);
-int get_injectable_error_type__extern(unsigned long addr);
 unsigned long kallsyms_symbol_value__extern(const Elf64_Sym *sym);
 bool module_is_live__extern(struct module *mod);
 bool within_module_core__extern(unsigned long addr, const struct module *mod);
@@ -2051,54 +696,6 @@ bool within_module__extern(unsigned long addr, const struct module *mod);
 bool module_requested_async_probing__extern(struct module *module);
 bool is_livepatch_module__extern(struct module *mod);
 bool module_sig_ok__extern(struct module *module);
-bool __must_check_overflow__extern(bool overflow);
-size_t size_mul__extern(size_t factor1, size_t factor2);
-size_t size_add__extern(size_t addend1, size_t addend2);
-size_t size_sub__extern(size_t minuend, size_t subtrahend);
-void percpu_ref_kill__extern(struct percpu_ref *ref);
-bool __ref_is_percpu__extern(struct percpu_ref *ref, unsigned long **percpu_countp);
-void percpu_ref_get_many__extern(struct percpu_ref *ref, unsigned long nr);
-void percpu_ref_get__extern(struct percpu_ref *ref);
-bool percpu_ref_tryget_many__extern(struct percpu_ref *ref, unsigned long nr);
-bool percpu_ref_tryget__extern(struct percpu_ref *ref);
-bool percpu_ref_tryget_live__extern(struct percpu_ref *ref);
-void percpu_ref_put_many__extern(struct percpu_ref *ref, unsigned long nr);
-void percpu_ref_put__extern(struct percpu_ref *ref);
-bool percpu_ref_is_dying__extern(struct percpu_ref *ref);
-void kasan_unpoison_shadow__extern(const void *address, size_t size);
-void kasan_unpoison_task_stack__extern(struct task_struct *task);
-void kasan_enable_current__extern(void);
-void kasan_disable_current__extern(void);
-void kasan_alloc_pages__extern(struct page *page, unsigned int order);
-void kasan_free_pages__extern(struct page *page, unsigned int order);
-void kasan_cache_create__extern(struct kmem_cache *cache, unsigned int *size, slab_flags_t *flags);
-void kasan_poison_slab__extern(struct page *page);
-void kasan_unpoison_object_data__extern(struct kmem_cache *cache, void *object);
-void kasan_poison_object_data__extern(struct kmem_cache *cache, void *object);
-void * kasan_init_slab_obj__extern(struct kmem_cache *cache, const void *object);
-void * kasan_kmalloc_large__extern(void *ptr, size_t size, gfp_t flags);
-void kasan_kfree_large__extern(void *ptr, unsigned long ip);
-void kasan_poison_kfree__extern(void *ptr, unsigned long ip);
-void * kasan_kmalloc__extern(struct kmem_cache *s, const void *object, size_t size, gfp_t flags);
-void * kasan_krealloc__extern(const void *object, size_t new_size, gfp_t flags);
-void * kasan_slab_alloc__extern(struct kmem_cache *s, void *object, gfp_t flags);
-bool kasan_slab_free__extern(struct kmem_cache *s, void *object, unsigned long ip);
-int kasan_module_alloc__extern(void *addr, size_t size);
-void kasan_free_shadow__extern(const struct vm_struct *vm);
-int kasan_add_zero_shadow__extern(void *start, unsigned long size);
-void kasan_remove_zero_shadow__extern(void *start, unsigned long size);
-void kasan_unpoison_slab__extern(const void *ptr);
-size_t kasan_metadata_size__extern(struct kmem_cache *cache);
-void kasan_cache_shrink__extern(struct kmem_cache *cache);
-void kasan_cache_shutdown__extern(struct kmem_cache *cache);
-void kasan_record_aux_stack__extern(void *ptr);
-void kasan_init_tags__extern(void);
-void * kasan_reset_tag__extern(const void *addr);
-int kasan_populate_vmalloc__extern(unsigned long start, unsigned long size);
-void kasan_poison_vmalloc__extern(const void *start, unsigned long size);
-void kasan_unpoison_vmalloc__extern(const void *start, unsigned long size);
-void kasan_release_vmalloc__extern(unsigned long start, unsigned long end, unsigned long free_region_start, unsigned long free_region_end);
-void kasan_non_canonical_hook__extern(unsigned long addr);
 void __free_kfree__extern(void *p);
 enum kmalloc_cache_type kmalloc_type__extern(gfp_t flags);
 unsigned int kmalloc_index__extern(size_t size);
@@ -2113,15 +710,6 @@ void * kcalloc_node__extern(size_t n, size_t size, gfp_t flags, int node);
 void * kmem_cache_zalloc__extern(struct kmem_cache *k, gfp_t flags);
 void * kzalloc__extern(size_t size, gfp_t flags);
 void * kzalloc_node__extern(size_t size, gfp_t flags, int node);
-bool should_fail_usercopy__extern(void);
-void smap_restore__extern(unsigned long flags);
-bool __chk_range_not_ok__extern(unsigned long addr, unsigned long size, unsigned long limit);
-unsigned long copy_user_generic__extern(void *to, const void *from, unsigned int len);
-unsigned long raw_copy_from_user__extern(void *dst, const void *src, unsigned long size);
-unsigned long raw_copy_to_user__extern(void *dst, const void *src, unsigned long size);
-unsigned long raw_copy_in_user__extern(void *dst, const void *src, unsigned long size);
-int __copy_from_user_inatomic_nocache__extern(void *dst, const void *src, unsigned int size);
-int __copy_from_user_flushcache__extern(void *dst, const void *src, unsigned int size);
 mm_segment_t force_uaccess_begin__extern(void);
 void force_uaccess_end__extern(mm_segment_t oldfs);
 unsigned long __copy_from_user_inatomic__extern(void *to, const void *from, unsigned long n);
@@ -2137,30 +725,6 @@ void pagefault_disable__extern(void);
 void pagefault_enable__extern(void);
 bool pagefault_disabled__extern(void);
 int copy_struct_from_user__extern(void *dst, size_t ksize, const void *src, size_t usize);
-void copy_siginfo__extern(kernel_siginfo_t *to, const kernel_siginfo_t *from);
-void clear_siginfo__extern(kernel_siginfo_t *info);
-void copy_siginfo_to_external__extern(siginfo_t *to, const kernel_siginfo_t *from);
-void sigaddset__extern(sigset_t *set, int _sig);
-void sigdelset__extern(sigset_t *set, int _sig);
-int sigismember__extern(sigset_t *set, int _sig);
-int sigisemptyset__extern(sigset_t *set);
-int sigequalsets__extern(const sigset_t *set1, const sigset_t *set2);
-void sigorsets__extern(sigset_t *r, const sigset_t *a, const sigset_t *b);
-void sigandsets__extern(sigset_t *r, const sigset_t *a, const sigset_t *b);
-void sigandnsets__extern(sigset_t *r, const sigset_t *a, const sigset_t *b);
-void signotset__extern(sigset_t *set);
-void sigemptyset__extern(sigset_t *set);
-void sigfillset__extern(sigset_t *set);
-void sigaddsetmask__extern(sigset_t *set, unsigned long mask);
-void sigdelsetmask__extern(sigset_t *set, unsigned long mask);
-int sigtestsetmask__extern(sigset_t *set, unsigned long mask);
-void siginitset__extern(sigset_t *set, unsigned long mask);
-void siginitsetinv__extern(sigset_t *set, unsigned long mask);
-void init_sigpending__extern(struct sigpending *sig);
-int valid_signal__extern(unsigned long sig);
-void allow_signal__extern(int sig);
-void allow_kernel_signal__extern(int sig);
-void disallow_signal__extern(int sig);
 struct task_struct * get_task_struct__extern(struct task_struct *t);
 void put_task_struct__extern(struct task_struct *t);
 void __free_put_task__extern(void *p);
@@ -2168,45 +732,7 @@ void put_task_struct_many__extern(struct task_struct *t, int nr);
 struct vm_struct * task_stack_vm_area__extern(const struct task_struct *t);
 void task_lock__extern(struct task_struct *p);
 void task_unlock__extern(struct task_struct *p);
-kernel_cap_t cap_combine__extern(const kernel_cap_t a, const kernel_cap_t b);
-kernel_cap_t cap_intersect__extern(const kernel_cap_t a, const kernel_cap_t b);
-kernel_cap_t cap_drop__extern(const kernel_cap_t a, const kernel_cap_t drop);
-kernel_cap_t cap_invert__extern(const kernel_cap_t c);
-bool cap_isclear__extern(const kernel_cap_t a);
-bool cap_issubset__extern(const kernel_cap_t a, const kernel_cap_t set);
-kernel_cap_t cap_drop_fs_set__extern(const kernel_cap_t a);
-kernel_cap_t cap_raise_fs_set__extern(const kernel_cap_t a, const kernel_cap_t permitted);
-kernel_cap_t cap_drop_nfsd_set__extern(const kernel_cap_t a);
-kernel_cap_t cap_raise_nfsd_set__extern(const kernel_cap_t a, const kernel_cap_t permitted);
-bool perfmon_capable__extern(void);
-bool bpf_capable__extern(void);
-bool checkpoint_restore_ns_capable__extern(struct user_namespace *ns);
-void assoc_array_init__extern(struct assoc_array *array);
-key_ref_t make_key_ref__extern(const struct key *key, bool possession);
-struct key * key_ref_to_ptr__extern(const key_ref_t key_ref);
-bool is_key_possessed__extern(const key_ref_t key_ref);
-struct key * __key_get__extern(struct key *key);
-struct key * key_get__extern(struct key *key);
-void key_ref_put__extern(key_ref_t key_ref);
-struct key * request_key__extern(struct key_type *type, const char *description, const char *callout_info);
-key_serial_t key_serial__extern(const struct key *key);
-short key_read_state__extern(const struct key *key);
-bool key_is_positive__extern(const struct key *key);
-bool key_is_negative__extern(const struct key *key);
-void ratelimit_state_init__extern(struct ratelimit_state *rs, int interval, int burst);
-void ratelimit_default_init__extern(struct ratelimit_state *rs);
-void ratelimit_state_exit__extern(struct ratelimit_state *rs);
-void ratelimit_set_flags__extern(struct ratelimit_state *rs, unsigned long flags);
 struct user_struct * get_uid__extern(struct user_struct *u);
-struct group_info * get_group_info__extern(struct group_info *gi);
-void validate_creds__extern(const struct cred *cred);
-void validate_creds_for_do_exit__extern(struct task_struct *tsk);
-void validate_process_creds__extern(void);
-bool cap_ambient_invariant_ok__extern(const struct cred *cred);
-struct cred * get_new_cred__extern(struct cred *cred);
-const struct cred * get_cred__extern(const struct cred *cred);
-const struct cred * get_cred_rcu__extern(const struct cred *cred);
-void put_cred__extern(const struct cred *_cred);
 void signal_set_stop_flags__extern(struct signal_struct *sig, unsigned int flags);
 int signal_group_exit__extern(const struct signal_struct *sig);
 int kernel_dequeue_signal__extern(void);
@@ -2262,182 +788,13 @@ int get_random_u32_wait__extern(u32 *out);
 int get_random_u64_wait__extern(u32 *out);
 int get_random_int_wait__extern(unsigned int *out);
 int get_random_long_wait__extern(unsigned long *out);
-bool siphash_key_is_zero__extern(const siphash_key_t *key);
-u64 siphash_2u32__extern(const u32 a, const u32 b, const siphash_key_t *key);
-u64 siphash_4u32__extern(const u32 a, const u32 b, const u32 c, const u32 d, const siphash_key_t *key);
-u64 ___siphash_aligned__extern(const __le64 *data, size_t len, const siphash_key_t *key);
-u64 siphash__extern(const void *data, size_t len, const siphash_key_t *key);
-u32 ___hsiphash_aligned__extern(const __le32 *data, size_t len, const hsiphash_key_t *key);
-u32 hsiphash__extern(const void *data, size_t len, const hsiphash_key_t *key);
-void prandom_u32_add_noise__extern(unsigned long a, unsigned long b, unsigned long c, unsigned long d);
-u32 prandom_u32_max__extern(u32 ep_ro);
-u32 __seed__extern(u32 x, u32 m);
-void prandom_seed_state__extern(struct rnd_state *state, u64 seed);
-u32 next_pseudo_random32__extern(u32 seed);
-bool rdrand_long__extern(unsigned long *v);
-bool rdrand_int__extern(unsigned int *v);
-bool rdseed_long__extern(unsigned long *v);
-bool rdseed_int__extern(unsigned int *v);
-bool arch_get_random_long__extern(unsigned long *v);
-bool arch_get_random_int__extern(unsigned int *v);
-bool arch_get_random_seed_long__extern(unsigned long *v);
-bool arch_get_random_seed_int__extern(unsigned int *v);
 bool arch_get_random_seed_long_early__extern(unsigned long *v);
 bool arch_get_random_long_early__extern(unsigned long *v);
-int wait_on_bit__extern(unsigned long *word, int bit, unsigned int mode);
-int wait_on_bit_io__extern(unsigned long *word, int bit, unsigned int mode);
-int wait_on_bit_timeout__extern(unsigned long *word, int bit, unsigned int mode, unsigned long timeout);
-int wait_on_bit_action__extern(unsigned long *word, int bit, wait_bit_action_f *action, unsigned int mode);
-int wait_on_bit_lock__extern(unsigned long *word, int bit, unsigned int mode);
-int wait_on_bit_lock_io__extern(unsigned long *word, int bit, unsigned int mode);
-int wait_on_bit_lock_action__extern(unsigned long *word, int bit, wait_bit_action_f *action, unsigned int mode);
-void clear_and_wake_up_bit__extern(int bit, void *word);
-bool old_valid_dev__extern(dev_t dev);
-u16 old_encode_dev__extern(dev_t dev);
-dev_t old_decode_dev__extern(u16 val);
-u32 new_encode_dev__extern(dev_t dev);
-dev_t new_decode_dev__extern(u32 dev);
-u64 huge_encode_dev__extern(dev_t dev);
-dev_t huge_decode_dev__extern(u64 dev);
-int sysv_valid_dev__extern(dev_t dev);
-u32 sysv_encode_dev__extern(dev_t dev);
-unsigned int sysv_major__extern(u32 dev);
-unsigned int sysv_minor__extern(u32 dev);
-void bit_spin_lock__extern(int bitnum, unsigned long *addr);
-int bit_spin_trylock__extern(int bitnum, unsigned long *addr);
-void bit_spin_unlock__extern(int bitnum, unsigned long *addr);
-void __bit_spin_unlock__extern(int bitnum, unsigned long *addr);
-int bit_spin_is_locked__extern(int bitnum, unsigned long *addr);
-void INIT_HLIST_BL_NODE__extern(struct hlist_bl_node *h);
-bool hlist_bl_unhashed__extern(const struct hlist_bl_node *h);
-struct hlist_bl_node * hlist_bl_first__extern(struct hlist_bl_head *h);
-void hlist_bl_set_first__extern(struct hlist_bl_head *h, struct hlist_bl_node *n);
-bool hlist_bl_empty__extern(const struct hlist_bl_head *h);
-void hlist_bl_add_head__extern(struct hlist_bl_node *n, struct hlist_bl_head *h);
-void hlist_bl_add_before__extern(struct hlist_bl_node *n, struct hlist_bl_node *next);
-void hlist_bl_add_behind__extern(struct hlist_bl_node *n, struct hlist_bl_node *prev);
-void __hlist_bl_del__extern(struct hlist_bl_node *n);
-void hlist_bl_del__extern(struct hlist_bl_node *n);
-void hlist_bl_del_init__extern(struct hlist_bl_node *n);
-void hlist_bl_lock__extern(struct hlist_bl_head *b);
-void hlist_bl_unlock__extern(struct hlist_bl_head *b);
-bool hlist_bl_is_locked__extern(struct hlist_bl_head *b);
-void hlist_bl_set_first_rcu__extern(struct hlist_bl_head *h, struct hlist_bl_node *n);
-struct hlist_bl_node * hlist_bl_first_rcu__extern(struct hlist_bl_head *h);
-void hlist_bl_del_rcu__extern(struct hlist_bl_node *n);
-void hlist_bl_add_head_rcu__extern(struct hlist_bl_node *n, struct hlist_bl_head *h);
-bool __lockref_is_dead__extern(const struct lockref *l);
-u32 __hash_32_generic__extern(u32 val);
-u32 hash_32_generic__extern(u32 val, unsigned int bits);
-u32 hash_64_generic__extern(u64 val, unsigned int bits);
-u32 hash_ptr__extern(const void *ptr, unsigned int bits);
-u32 hash32_ptr__extern(const void *ptr);
-unsigned long partial_name_hash__extern(unsigned long c, unsigned long prevhash);
-unsigned int end_name_hash__extern(unsigned long hash);
-unsigned int d_count__extern(const struct dentry *dentry);
-struct dentry * dget_dlock__extern(struct dentry *dentry);
-struct dentry * dget__extern(struct dentry *dentry);
-int d_unhashed__extern(const struct dentry *dentry);
-int d_unlinked__extern(const struct dentry *dentry);
-int cant_mount__extern(const struct dentry *dentry);
-void dont_mount__extern(struct dentry *dentry);
-int d_in_lookup__extern(const struct dentry *dentry);
-void d_lookup_done__extern(struct dentry *dentry);
-bool d_managed__extern(const struct dentry *dentry);
-bool d_mountpoint__extern(const struct dentry *dentry);
-unsigned int __d_entry_type__extern(const struct dentry *dentry);
-bool d_is_miss__extern(const struct dentry *dentry);
-bool d_is_whiteout__extern(const struct dentry *dentry);
-bool d_can_lookup__extern(const struct dentry *dentry);
-bool d_is_autodir__extern(const struct dentry *dentry);
-bool d_is_dir__extern(const struct dentry *dentry);
-bool d_is_symlink__extern(const struct dentry *dentry);
-bool d_is_reg__extern(const struct dentry *dentry);
-bool d_is_special__extern(const struct dentry *dentry);
-bool d_is_file__extern(const struct dentry *dentry);
-bool d_is_negative__extern(const struct dentry *dentry);
-bool d_flags_negative__extern(unsigned int flags);
-bool d_is_positive__extern(const struct dentry *dentry);
-bool d_really_is_negative__extern(const struct dentry *dentry);
-bool d_really_is_positive__extern(const struct dentry *dentry);
-int simple_positive__extern(const struct dentry *dentry);
-bool d_is_fallthru__extern(const struct dentry *dentry);
-unsigned long vfs_pressure_ratio__extern(unsigned long val);
-struct inode * d_inode__extern(const struct dentry *dentry);
-struct inode * d_inode_rcu__extern(const struct dentry *dentry);
-struct inode * d_backing_inode__extern(const struct dentry *upper);
-struct dentry * d_backing_dentry__extern(struct dentry *upper);
-struct dentry * d_real__extern(struct dentry *dentry, const struct inode *inode);
-struct inode * d_real_inode__extern(const struct dentry *dentry);
-int path_equal__extern(const struct path *path1, const struct path *path2);
-void path_put_init__extern(struct path *path);
-unsigned long list_lru_shrink_count__extern(struct list_lru *lru, struct shrink_control *sc);
-unsigned long list_lru_count__extern(struct list_lru *lru);
-unsigned long list_lru_shrink_walk__extern(struct list_lru *lru, struct shrink_control *sc, list_lru_walk_cb isolate, void *cb_arg);
-unsigned long list_lru_shrink_walk_irq__extern(struct list_lru *lru, struct shrink_control *sc, list_lru_walk_cb isolate, void *cb_arg);
-unsigned long list_lru_walk__extern(struct list_lru *lru, list_lru_walk_cb isolate, void *cb_arg, unsigned long nr_to_walk);
-void sema_init__extern(struct semaphore *sem, int val);
-void rcuwait_init__extern(struct rcuwait *w);
-int rcuwait_active__extern(struct rcuwait *w);
-void prepare_to_rcuwait__extern(struct rcuwait *w);
-void finish_rcuwait__extern(struct rcuwait *w);
-bool rcu_sync_is_idle__extern(struct rcu_sync *rsp);
-void percpu_down_read__extern(struct percpu_rw_semaphore *sem);
-bool percpu_down_read_trylock__extern(struct percpu_rw_semaphore *sem);
-void percpu_up_read__extern(struct percpu_rw_semaphore *sem);
-void percpu_rwsem_release__extern(struct percpu_rw_semaphore *sem, bool read, unsigned long ip);
-void percpu_rwsem_acquire__extern(struct percpu_rw_semaphore *sem, bool read, unsigned long ip);
-void set_delayed_call__extern(struct delayed_call *call, void (*fn) (void *), void *arg);
-void do_delayed_call__extern(struct delayed_call *call);
-void clear_delayed_call__extern(struct delayed_call *call);
-bool guid_equal__extern(const guid_t *u1, const guid_t *u2);
-void guid_copy__extern(guid_t *dst, const guid_t *src);
-void import_guid__extern(guid_t *dst, const __u8 *src);
-void export_guid__extern(__u8 *dst, const guid_t *src);
-bool guid_is_null__extern(const guid_t *guid);
-bool uuid_equal__extern(const uuid_t *u1, const uuid_t *u2);
-void uuid_copy__extern(uuid_t *dst, const uuid_t *src);
-void import_uuid__extern(uuid_t *dst, const __u8 *src);
-void export_uuid__extern(__u8 *dst, const uuid_t *src);
-bool uuid_is_null__extern(const uuid_t *uuid);
-int uuid_le_cmp__extern(const guid_t u1, const guid_t u2);
 int rt_prio__extern(int prio);
 int rt_task__extern(struct task_struct *p);
 bool task_is_realtime__extern(struct task_struct *tsk);
 struct task_struct * rt_mutex_get_top_task__extern(struct task_struct *p);
 bool tsk_is_pi_blocked__extern(struct task_struct *tsk);
-void get_io_context_active__extern(struct io_context *ioc);
-void ioc_task_link__extern(struct io_context *ioc);
-int task_nice_ioprio__extern(struct task_struct *task);
-int task_nice_ioclass__extern(struct task_struct *task);
-int get_current_ioprio__extern(void);
-int percpu_counter_compare__extern(struct percpu_counter *fbc, s64 rhs);
-void percpu_counter_add__extern(struct percpu_counter *fbc, s64 amount);
-s64 percpu_counter_sum_positive__extern(struct percpu_counter *fbc);
-s64 percpu_counter_sum__extern(struct percpu_counter *fbc);
-s64 percpu_counter_read__extern(struct percpu_counter *fbc);
-s64 percpu_counter_read_positive__extern(struct percpu_counter *fbc);
-bool percpu_counter_initialized__extern(struct percpu_counter *fbc);
-void percpu_counter_inc__extern(struct percpu_counter *fbc);
-void percpu_counter_dec__extern(struct percpu_counter *fbc);
-void percpu_counter_sub__extern(struct percpu_counter *fbc, s64 amount);
-int qtree_depth__extern(struct qtree_mem_dqinfo *info);
-projid_t __kprojid_val__extern(kprojid_t projid);
-bool projid_eq__extern(kprojid_t left, kprojid_t right);
-bool projid_lt__extern(kprojid_t left, kprojid_t right);
-bool projid_valid__extern(kprojid_t projid);
-bool kprojid_has_mapping__extern(struct user_namespace *ns, kprojid_t projid);
-struct kqid make_kqid__extern(struct user_namespace *from, enum quota_type type, qid_t qid);
-struct kqid make_kqid_invalid__extern(enum quota_type type);
-struct kqid make_kqid_uid__extern(kuid_t uid);
-struct kqid make_kqid_gid__extern(kgid_t gid);
-struct kqid make_kqid_projid__extern(kprojid_t projid);
-bool qid_has_mapping__extern(struct user_namespace *ns, struct kqid qid);
-int info_dirty__extern(struct mem_dqinfo *info);
-void dqstats_inc__extern(unsigned int type);
-void dqstats_dec__extern(unsigned int type);
-unsigned int dquot_state_flag__extern(unsigned int flags, int type);
-unsigned int dquot_generic_flag__extern(unsigned int flags, int type);
 bool is_sync_kiocb__extern(struct kiocb *kiocb);
 bool mapping_tagged__extern(struct address_space *mapping, xa_mark_t tag);
 void i_mmap_lock_write__extern(struct address_space *mapping);
@@ -2590,14 +947,6 @@ unsigned long arch_scale_cpu_capacity__extern(int cpu);
 unsigned long arch_scale_thermal_pressure__extern(int cpu);
 void arch_set_thermal_pressure__extern(const struct cpumask *cpus, unsigned long th_pressure);
 int task_node__extern(const struct task_struct *p);
-unsigned long em_cpu_energy__extern(struct em_perf_domain *pd, unsigned long max_util, unsigned long sum_util);
-int em_pd_nr_perf_states__extern(struct em_perf_domain *pd);
-resource_size_t resource_size__extern(const struct resource *res);
-unsigned long resource_type__extern(const struct resource *res);
-unsigned long resource_ext_type__extern(const struct resource *res);
-bool resource_contains__extern(struct resource *r1, struct resource *r2);
-bool resource_overlaps__extern(struct resource *r1, struct resource *r2);
-void irqresource_disabled__extern(struct resource *res, u32 irq);
 struct device * bus_find_device_by_name__extern(struct bus_type *bus, struct device *start, const char *name);
 struct device * bus_find_device_by_of_node__extern(struct bus_type *bus, const struct device_node *np);
 struct device * bus_find_device_by_fwnode__extern(struct bus_type *bus, const struct fwnode_handle *fwnode);
@@ -2629,12 +978,6 @@ void dev_assign_ready_to_probe__extern(struct device *dev, bool value);
 bool dev_test_and_set_ready_to_probe__extern(struct device *dev);
 struct device * kobj_to_dev__extern(struct kobject *kobj);
 bool device_iommu_mapped__extern(struct device *dev);
-bool device_can_wakeup__extern(struct device *dev);
-bool device_may_wakeup__extern(struct device *dev);
-void device_set_wakeup_path__extern(struct device *dev);
-void __pm_wakeup_event__extern(struct wakeup_source *ws, unsigned int msec);
-void pm_wakeup_event__extern(struct device *dev, unsigned int msec);
-void pm_wakeup_hard_event__extern(struct device *dev);
 const char * dev_name__extern(const struct device *dev);
 const char * dev_bus_name__extern(const struct device *dev);
 int dev_to_node__extern(struct device *dev);
@@ -2672,7 +1015,6 @@ void * dev_get_platdata__extern(const struct device *dev);
 int device_add_group__extern(struct device *dev, const struct attribute_group *grp);
 void device_remove_group__extern(struct device *dev, const struct attribute_group *grp);
 void __free_put_device__extern(void *p);
-void ep_take_care_of_epollwakeup__extern(struct epoll_event *epev);
 void poll_wait__extern(struct file *filp, wait_queue_head_t *wait_address, poll_table *p);
 bool poll_does_not_wait__extern(const poll_table *p);
 __poll_t poll_requested_events__extern(const poll_table *p);
@@ -2693,28 +1035,6 @@ void seq_show_option__extern(struct seq_file *m, const char *name, const char *v
 
 // Static wrappers
 
-void * offset_to_ptr__extern(const int *off) { return offset_to_ptr(off); }
-bool __kasan_check_read__extern(const void *p, unsigned int size) { return __kasan_check_read(p, size); }
-bool __kasan_check_write__extern(const void *p, unsigned int size) { return __kasan_check_write(p, size); }
-bool kasan_check_read__extern(const void *p, unsigned int size) { return kasan_check_read(p, size); }
-bool kasan_check_write__extern(const void *p, unsigned int size) { return kasan_check_write(p, size); }
-void __kcsan_check_access__extern(const void *ptr, size_t size, int type) { __kcsan_check_access(ptr, size, type); }
-void kcsan_disable_current__extern(void) { kcsan_disable_current(); }
-void kcsan_enable_current__extern(void) { kcsan_enable_current(); }
-void kcsan_enable_current_nowarn__extern(void) { kcsan_enable_current_nowarn(); }
-void kcsan_nestable_atomic_begin__extern(void) { kcsan_nestable_atomic_begin(); }
-void kcsan_nestable_atomic_end__extern(void) { kcsan_nestable_atomic_end(); }
-void kcsan_flat_atomic_begin__extern(void) { kcsan_flat_atomic_begin(); }
-void kcsan_flat_atomic_end__extern(void) { kcsan_flat_atomic_end(); }
-void kcsan_atomic_next__extern(int n) { kcsan_atomic_next(n); }
-void kcsan_set_access_mask__extern(unsigned long mask) { kcsan_set_access_mask(mask); }
-struct kcsan_scoped_access * kcsan_begin_scoped_access__extern(const void *ptr, size_t size, int type, struct kcsan_scoped_access *sa) { return kcsan_begin_scoped_access(ptr, size, type, sa); }
-void kcsan_end_scoped_access__extern(struct kcsan_scoped_access *sa) { kcsan_end_scoped_access(sa); }
-void kcsan_check_access__extern(const void *ptr, size_t size, int type) { kcsan_check_access(ptr, size, type); }
-void __kcsan_enable_current__extern(void) { __kcsan_enable_current(); }
-void __kcsan_disable_current__extern(void) { __kcsan_disable_current(); }
-unsigned long __read_once_word_nocheck__extern(const void *addr) { return __read_once_word_nocheck(addr); }
-unsigned long read_word_at_a_time__extern(const void *addr) { return read_word_at_a_time(addr); }
 void * ERR_PTR__extern(long error) { return ERR_PTR(error); }
 long PTR_ERR__extern(const void *ptr) { return PTR_ERR(ptr); }
 bool IS_ERR__extern(const void *ptr) { return IS_ERR(ptr); }
@@ -2722,166 +1042,12 @@ bool IS_ERR_OR_NULL__extern(const void *ptr) { return IS_ERR_OR_NULL(ptr); }
 void * ERR_CAST__extern(const void *ptr) { return ERR_CAST(ptr); }
 int PTR_ERR_OR_ZERO__extern(const void *ptr) { return PTR_ERR_OR_ZERO(ptr); }
 initcall_t initcall_from_entry__extern(initcall_entry_t *entry) { return initcall_from_entry(entry); }
-unsigned long array_index_mask_nospec__extern(unsigned long index, unsigned long size) { return array_index_mask_nospec(index, size); }
-void arch_set_bit__extern(long nr, unsigned long *addr) { arch_set_bit(nr, addr); }
-void arch___set_bit__extern(long nr, unsigned long *addr) { arch___set_bit(nr, addr); }
-void arch_clear_bit__extern(long nr, unsigned long *addr) { arch_clear_bit(nr, addr); }
-void arch_clear_bit_unlock__extern(long nr, unsigned long *addr) { arch_clear_bit_unlock(nr, addr); }
-void arch___clear_bit__extern(long nr, unsigned long *addr) { arch___clear_bit(nr, addr); }
-bool arch_clear_bit_unlock_is_negative_byte__extern(long nr, unsigned long *addr) { return arch_clear_bit_unlock_is_negative_byte(nr, addr); }
-void arch___clear_bit_unlock__extern(long nr, unsigned long *addr) { arch___clear_bit_unlock(nr, addr); }
-void arch___change_bit__extern(long nr, unsigned long *addr) { arch___change_bit(nr, addr); }
-void arch_change_bit__extern(long nr, unsigned long *addr) { arch_change_bit(nr, addr); }
-bool arch_test_and_set_bit__extern(long nr, unsigned long *addr) { return arch_test_and_set_bit(nr, addr); }
-bool arch_test_and_set_bit_lock__extern(long nr, unsigned long *addr) { return arch_test_and_set_bit_lock(nr, addr); }
-bool arch___test_and_set_bit__extern(long nr, unsigned long *addr) { return arch___test_and_set_bit(nr, addr); }
-bool arch_test_and_clear_bit__extern(long nr, unsigned long *addr) { return arch_test_and_clear_bit(nr, addr); }
-bool arch___test_and_clear_bit__extern(long nr, unsigned long *addr) { return arch___test_and_clear_bit(nr, addr); }
-bool arch___test_and_change_bit__extern(long nr, unsigned long *addr) { return arch___test_and_change_bit(nr, addr); }
-bool arch_test_and_change_bit__extern(long nr, unsigned long *addr) { return arch_test_and_change_bit(nr, addr); }
-bool constant_test_bit__extern(long nr, const unsigned long *addr) { return constant_test_bit(nr, addr); }
-bool variable_test_bit__extern(long nr, const unsigned long *addr) { return variable_test_bit(nr, addr); }
-unsigned long __ffs__extern(unsigned long word) { return __ffs(word); }
-unsigned long ffz__extern(unsigned long word) { return ffz(word); }
-unsigned long __fls__extern(unsigned long word) { return __fls(word); }
-int ffs__extern(int x) { return ffs(x); }
-int fls__extern(unsigned int x) { return fls(x); }
-int fls64__extern(__u64 x) { return fls64(x); }
-int sched_find_first_bit__extern(const unsigned long *b) { return sched_find_first_bit(b); }
-unsigned int __arch_hweight32__extern(unsigned int w) { return __arch_hweight32(w); }
-unsigned int __arch_hweight16__extern(unsigned int w) { return __arch_hweight16(w); }
-unsigned int __arch_hweight8__extern(unsigned int w) { return __arch_hweight8(w); }
-unsigned long __arch_hweight64__extern(__u64 w) { return __arch_hweight64(w); }
-void instrument_read__extern(const void *v, size_t size) { instrument_read(v, size); }
-void instrument_write__extern(const void *v, size_t size) { instrument_write(v, size); }
-void instrument_read_write__extern(const void *v, size_t size) { instrument_read_write(v, size); }
-void instrument_atomic_read__extern(const void *v, size_t size) { instrument_atomic_read(v, size); }
-void instrument_atomic_write__extern(const void *v, size_t size) { instrument_atomic_write(v, size); }
-void instrument_atomic_read_write__extern(const void *v, size_t size) { instrument_atomic_read_write(v, size); }
-void instrument_copy_to_user__extern(void *to, const void *from, unsigned long n) { instrument_copy_to_user(to, from, n); }
-void instrument_copy_from_user__extern(const void *to, const void *from, unsigned long n) { instrument_copy_from_user(to, from, n); }
-void set_bit__extern(long nr, unsigned long *addr) { set_bit(nr, addr); }
-void clear_bit__extern(long nr, unsigned long *addr) { clear_bit(nr, addr); }
-void change_bit__extern(long nr, unsigned long *addr) { change_bit(nr, addr); }
-bool test_and_set_bit__extern(long nr, unsigned long *addr) { return test_and_set_bit(nr, addr); }
-bool test_and_clear_bit__extern(long nr, unsigned long *addr) { return test_and_clear_bit(nr, addr); }
-bool test_and_change_bit__extern(long nr, unsigned long *addr) { return test_and_change_bit(nr, addr); }
-void __set_bit__extern(long nr, unsigned long *addr) { __set_bit(nr, addr); }
-void __clear_bit__extern(long nr, unsigned long *addr) { __clear_bit(nr, addr); }
-void __change_bit__extern(long nr, unsigned long *addr) { __change_bit(nr, addr); }
-void __instrument_read_write_bitop__extern(long nr, unsigned long *addr) { __instrument_read_write_bitop(nr, addr); }
-bool __test_and_set_bit__extern(long nr, unsigned long *addr) { return __test_and_set_bit(nr, addr); }
-bool __test_and_clear_bit__extern(long nr, unsigned long *addr) { return __test_and_clear_bit(nr, addr); }
-bool __test_and_change_bit__extern(long nr, unsigned long *addr) { return __test_and_change_bit(nr, addr); }
-bool test_bit__extern(long nr, const unsigned long *addr) { return test_bit(nr, addr); }
-void clear_bit_unlock__extern(long nr, unsigned long *addr) { clear_bit_unlock(nr, addr); }
-void __clear_bit_unlock__extern(long nr, unsigned long *addr) { __clear_bit_unlock(nr, addr); }
-bool test_and_set_bit_lock__extern(long nr, unsigned long *addr) { return test_and_set_bit_lock(nr, addr); }
-bool clear_bit_unlock_is_negative_byte__extern(long nr, unsigned long *addr) { return clear_bit_unlock_is_negative_byte(nr, addr); }
-__u32 __arch_swab32__extern(__u32 val) { return __arch_swab32(val); }
-__u64 __arch_swab64__extern(__u64 val) { return __arch_swab64(val); }
-__u16 __fswab16__extern(__u16 val) { return __fswab16(val); }
-__u32 __fswab32__extern(__u32 val) { return __fswab32(val); }
-__u64 __fswab64__extern(__u64 val) { return __fswab64(val); }
-__u32 __fswahw32__extern(__u32 val) { return __fswahw32(val); }
-__u32 __fswahb32__extern(__u32 val) { return __fswahb32(val); }
-unsigned long __swab__extern(const unsigned long y) { return __swab(y); }
-__u16 __swab16p__extern(const __u16 *p) { return __swab16p(p); }
-__u32 __swab32p__extern(const __u32 *p) { return __swab32p(p); }
-__u64 __swab64p__extern(const __u64 *p) { return __swab64p(p); }
-__u32 __swahw32p__extern(const __u32 *p) { return __swahw32p(p); }
-__u32 __swahb32p__extern(const __u32 *p) { return __swahb32p(p); }
-void __swab16s__extern(__u16 *p) { __swab16s(p); }
-void __swab32s__extern(__u32 *p) { __swab32s(p); }
-void __swab64s__extern(__u64 *p) { __swab64s(p); }
-void __swahw32s__extern(__u32 *p) { __swahw32s(p); }
-void __swahb32s__extern(__u32 *p) { __swahb32s(p); }
-__le64 __cpu_to_le64p__extern(const __u64 *p) { return __cpu_to_le64p(p); }
-__u64 __le64_to_cpup__extern(const __le64 *p) { return __le64_to_cpup(p); }
-__le32 __cpu_to_le32p__extern(const __u32 *p) { return __cpu_to_le32p(p); }
-__u32 __le32_to_cpup__extern(const __le32 *p) { return __le32_to_cpup(p); }
-__le16 __cpu_to_le16p__extern(const __u16 *p) { return __cpu_to_le16p(p); }
-__u16 __le16_to_cpup__extern(const __le16 *p) { return __le16_to_cpup(p); }
-__be64 __cpu_to_be64p__extern(const __u64 *p) { return __cpu_to_be64p(p); }
-__u64 __be64_to_cpup__extern(const __be64 *p) { return __be64_to_cpup(p); }
-__be32 __cpu_to_be32p__extern(const __u32 *p) { return __cpu_to_be32p(p); }
-__u32 __be32_to_cpup__extern(const __be32 *p) { return __be32_to_cpup(p); }
-__be16 __cpu_to_be16p__extern(const __u16 *p) { return __cpu_to_be16p(p); }
-__u16 __be16_to_cpup__extern(const __be16 *p) { return __be16_to_cpup(p); }
-void le16_add_cpu__extern(__le16 *var, u16 val) { le16_add_cpu(var, val); }
-void le32_add_cpu__extern(__le32 *var, u32 val) { le32_add_cpu(var, val); }
-void le64_add_cpu__extern(__le64 *var, u64 val) { le64_add_cpu(var, val); }
-void le32_to_cpu_array__extern(u32 *buf, unsigned int words) { le32_to_cpu_array(buf, words); }
-void cpu_to_le32_array__extern(u32 *buf, unsigned int words) { cpu_to_le32_array(buf, words); }
-void be16_add_cpu__extern(__be16 *var, u16 val) { be16_add_cpu(var, val); }
-void be32_add_cpu__extern(__be32 *var, u32 val) { be32_add_cpu(var, val); }
-void be64_add_cpu__extern(__be64 *var, u64 val) { be64_add_cpu(var, val); }
-void cpu_to_be32_array__extern(__be32 *dst, const u32 *src, size_t len) { cpu_to_be32_array(dst, src, len); }
-void be32_to_cpu_array__extern(u32 *dst, const __be32 *src, size_t len) { be32_to_cpu_array(dst, src, len); }
-unsigned long find_next_zero_bit_le__extern(const void *addr, unsigned long size, unsigned long offset) { return find_next_zero_bit_le(addr, size, offset); }
-unsigned long find_next_bit_le__extern(const void *addr, unsigned long size, unsigned long offset) { return find_next_bit_le(addr, size, offset); }
-unsigned long find_first_zero_bit_le__extern(const void *addr, unsigned long size) { return find_first_zero_bit_le(addr, size); }
-int test_bit_le__extern(int nr, const void *addr) { return test_bit_le(nr, addr); }
-void set_bit_le__extern(int nr, void *addr) { set_bit_le(nr, addr); }
-void clear_bit_le__extern(int nr, void *addr) { clear_bit_le(nr, addr); }
-void __set_bit_le__extern(int nr, void *addr) { __set_bit_le(nr, addr); }
-void __clear_bit_le__extern(int nr, void *addr) { __clear_bit_le(nr, addr); }
-int test_and_set_bit_le__extern(int nr, void *addr) { return test_and_set_bit_le(nr, addr); }
-int test_and_clear_bit_le__extern(int nr, void *addr) { return test_and_clear_bit_le(nr, addr); }
-int __test_and_set_bit_le__extern(int nr, void *addr) { return __test_and_set_bit_le(nr, addr); }
-int __test_and_clear_bit_le__extern(int nr, void *addr) { return __test_and_clear_bit_le(nr, addr); }
-int get_bitmask_order__extern(unsigned int count) { return get_bitmask_order(count); }
-unsigned long hweight_long__extern(unsigned long w) { return hweight_long(w); }
-__u64 rol64__extern(__u64 word, unsigned int shift) { return rol64(word, shift); }
-__u64 ror64__extern(__u64 word, unsigned int shift) { return ror64(word, shift); }
-__u32 rol32__extern(__u32 word, unsigned int shift) { return rol32(word, shift); }
-__u32 ror32__extern(__u32 word, unsigned int shift) { return ror32(word, shift); }
-__u16 rol16__extern(__u16 word, unsigned int shift) { return rol16(word, shift); }
-__u16 ror16__extern(__u16 word, unsigned int shift) { return ror16(word, shift); }
-__u8 rol8__extern(__u8 word, unsigned int shift) { return rol8(word, shift); }
-__u8 ror8__extern(__u8 word, unsigned int shift) { return ror8(word, shift); }
-__s32 sign_extend32__extern(__u32 value, int index) { return sign_extend32(value, index); }
-__s64 sign_extend64__extern(__u64 value, int index) { return sign_extend64(value, index); }
-unsigned int fls_long__extern(unsigned long l) { return fls_long(l); }
-int get_count_order__extern(unsigned int count) { return get_count_order(count); }
-int get_count_order_long__extern(unsigned long l) { return get_count_order_long(l); }
-unsigned long __ffs64__extern(u64 word) { return __ffs64(word); }
-void assign_bit__extern(long nr, unsigned long *addr, bool value) { assign_bit(nr, addr, value); }
-void __assign_bit__extern(long nr, unsigned long *addr, bool value) { __assign_bit(nr, addr, value); }
-int kstrtoul__extern(const char *s, unsigned int base, unsigned long *res) { return kstrtoul(s, base, res); }
-int kstrtol__extern(const char *s, unsigned int base, long *res) { return kstrtol(s, base, res); }
-int kstrtou64__extern(const char *s, unsigned int base, u64 *res) { return kstrtou64(s, base, res); }
-int kstrtos64__extern(const char *s, unsigned int base, s64 *res) { return kstrtos64(s, base, res); }
-int kstrtou32__extern(const char *s, unsigned int base, u32 *res) { return kstrtou32(s, base, res); }
-int kstrtos32__extern(const char *s, unsigned int base, s32 *res) { return kstrtos32(s, base, res); }
-int kstrtou64_from_user__extern(const char *s, size_t count, unsigned int base, u64 *res) { return kstrtou64_from_user(s, count, base, res); }
-int kstrtos64_from_user__extern(const char *s, size_t count, unsigned int base, s64 *res) { return kstrtos64_from_user(s, count, base, res); }
-int kstrtou32_from_user__extern(const char *s, size_t count, unsigned int base, u32 *res) { return kstrtou32_from_user(s, count, base, res); }
-int kstrtos32_from_user__extern(const char *s, size_t count, unsigned int base, s32 *res) { return kstrtos32_from_user(s, count, base, res); }
-int strtobool__extern(const char *s, bool *res) { return strtobool(s, res); }
-int __ilog2_u32__extern(u32 n) { return __ilog2_u32(n); }
-int __ilog2_u64__extern(u64 n) { return __ilog2_u64(n); }
-bool is_power_of_2__extern(unsigned long n) { return is_power_of_2(n); }
-unsigned long __roundup_pow_of_two__extern(unsigned long n) { return __roundup_pow_of_two(n); }
-unsigned long __rounddown_pow_of_two__extern(unsigned long n) { return __rounddown_pow_of_two(n); }
-int __order_base_2__extern(unsigned long n) { return __order_base_2(n); }
-int __bits_per__extern(unsigned long n) { return __bits_per(n); }
-bool in_range64__extern(u64 val, u64 start, u64 len) { return in_range64(val, start, len); }
-bool in_range32__extern(u32 val, u32 start, u32 len) { return in_range32(val, start, len); }
 int printk_get_level__extern(const char *buffer) { return printk_get_level(buffer); }
 const char * printk_skip_level__extern(const char *buffer) { return printk_skip_level(buffer); }
 const char * printk_skip_headers__extern(const char *buffer) { return printk_skip_headers(buffer); }
 void console_silent__extern(void) { console_silent(); }
 void console_verbose__extern(void) { console_verbose(); }
-unsigned long jump_entry_code__extern(const struct jump_entry *entry) { return jump_entry_code(entry); }
-unsigned long jump_entry_target__extern(const struct jump_entry *entry) { return jump_entry_target(entry); }
-struct static_key * jump_entry_key__extern(const struct jump_entry *entry) { return jump_entry_key(entry); }
-bool jump_entry_is_branch__extern(const struct jump_entry *entry) { return jump_entry_is_branch(entry); }
-bool jump_entry_is_init__extern(const struct jump_entry *entry) { return jump_entry_is_init(entry); }
-void jump_entry_set_init__extern(struct jump_entry *entry) { jump_entry_set_init(entry); }
 void print_hex_dump_devel__extern(const char *prefix_str, int prefix_type, int rowsize, int groupsize, const void *buf, size_t len, bool ascii) { print_hex_dump_devel(prefix_str, prefix_type, rowsize, groupsize, buf, len, ascii); }
-u64 mul_u64_u64_div_u64__extern(u64 a, u64 mul, u64 div) { return mul_u64_u64_div_u64(a, mul, div); }
-u64 mul_u64_u32_div__extern(u64 a, u32 mul, u32 div) { return mul_u64_u32_div(a, mul, div); }
 void ___might_sleep__extern(const char *file, int line, int preempt_offset) { ___might_sleep(file, line, preempt_offset); }
 void __might_sleep__extern(const char *file, int line, int preempt_offset) { __might_sleep(file, line, preempt_offset); }
 u32 reciprocal_scale__extern(u32 val, u32 ep_ro) { return reciprocal_scale(val, ep_ro); }
@@ -2935,103 +1101,7 @@ void hlist_add_fake__extern(struct hlist_node *n) { hlist_add_fake(n); }
 bool hlist_fake__extern(struct hlist_node *h) { return hlist_fake(h); }
 bool hlist_is_singular_node__extern(struct hlist_node *n, struct hlist_head *h) { return hlist_is_singular_node(n, h); }
 void hlist_move_list__extern(struct hlist_head *old, struct hlist_head *new) { hlist_move_list(old, new); }
-u32 __iter_div_u64_rem__extern(u64 dividend, u32 divisor, u64 *remainder) { return __iter_div_u64_rem(dividend, divisor, remainder); }
-u64 div_u64_rem__extern(u64 dividend, u32 divisor, u32 *remainder) { return div_u64_rem(dividend, divisor, remainder); }
-s64 div_s64_rem__extern(s64 dividend, s32 divisor, s32 *remainder) { return div_s64_rem(dividend, divisor, remainder); }
-u64 div64_u64_rem__extern(u64 dividend, u64 divisor, u64 *remainder) { return div64_u64_rem(dividend, divisor, remainder); }
-u64 div64_u64__extern(u64 dividend, u64 divisor) { return div64_u64(dividend, divisor); }
-s64 div64_s64__extern(s64 dividend, s64 divisor) { return div64_s64(dividend, divisor); }
-u64 div_u64__extern(u64 dividend, u32 divisor) { return div_u64(dividend, divisor); }
-s64 div_s64__extern(s64 dividend, s32 divisor) { return div_s64(dividend, divisor); }
-u64 mul_u32_u32__extern(u32 a, u32 b) { return mul_u32_u32(a, b); }
-u64 mul_u64_u32_shr__extern(u64 a, u32 mul, unsigned int shift) { return mul_u64_u32_shr(a, mul, shift); }
-u64 mul_u64_u64_shr__extern(u64 a, u64 mul, unsigned int shift) { return mul_u64_u64_shr(a, mul, shift); }
-int timespec64_equal__extern(const struct timespec64 *a, const struct timespec64 *b) { return timespec64_equal(a, b); }
-int timespec64_compare__extern(const struct timespec64 *lhs, const struct timespec64 *rhs) { return timespec64_compare(lhs, rhs); }
-struct timespec64 timespec64_add__extern(struct timespec64 lhs, struct timespec64 rhs) { return timespec64_add(lhs, rhs); }
-struct timespec64 timespec64_sub__extern(struct timespec64 lhs, struct timespec64 rhs) { return timespec64_sub(lhs, rhs); }
-bool timespec64_valid__extern(const struct timespec64 *ts) { return timespec64_valid(ts); }
-bool timespec64_valid_strict__extern(const struct timespec64 *ts) { return timespec64_valid_strict(ts); }
-bool timespec64_valid_settod__extern(const struct timespec64 *ts) { return timespec64_valid_settod(ts); }
-s64 timespec64_to_ns__extern(const struct timespec64 *ts) { return timespec64_to_ns(ts); }
-void timespec64_add_ns__extern(struct timespec64 *a, u64 ns) { timespec64_add_ns(a, ns); }
-bool mem_encrypt_active__extern(void) { return mem_encrypt_active(); }
-u64 sme_get_me_mask__extern(void) { return sme_get_me_mask(); }
-unsigned long vdso_encode_cpunode__extern(int cpu, unsigned long node) { return vdso_encode_cpunode(cpu, node); }
-void vdso_read_cpunode__extern(unsigned int *cpu, unsigned int *node) { vdso_read_cpunode(cpu, node); }
-void __loadsegment_fs__extern(unsigned short value) { __loadsegment_fs(value); }
-phys_addr_t get_max_mapped__extern(void) { return get_max_mapped(); }
-unsigned long gate_offset__extern(const gate_desc *g) { return gate_offset(g); }
-unsigned long gate_segment__extern(const gate_desc *g) { return gate_segment(g); }
-pgprot_t pgprot_nx__extern(pgprot_t prot) { return pgprot_nx(prot); }
-pgd_t native_make_pgd__extern(pgdval_t val) { return native_make_pgd(val); }
-pgdval_t native_pgd_val__extern(pgd_t pgd) { return native_pgd_val(pgd); }
-pgdval_t pgd_flags__extern(pgd_t pgd) { return pgd_flags(pgd); }
-int pgd_none__extern(pgd_t pgd) { return pgd_none(pgd); }
-int pgd_bad__extern(pgd_t pgd) { return pgd_bad(pgd); }
-int pgd_present__extern(pgd_t pgd) { return pgd_present(pgd); }
-void pgd_clear__extern(pgd_t *pgd) { pgd_clear(pgd); }
-p4d_t * p4d_offset__extern(pgd_t *pgd, unsigned long address) { return p4d_offset(pgd, address); }
-p4d_t native_make_p4d__extern(pudval_t val) { return native_make_p4d(val); }
-p4dval_t native_p4d_val__extern(p4d_t p4d) { return native_p4d_val(p4d); }
-pud_t native_make_pud__extern(pmdval_t val) { return native_make_pud(val); }
-pudval_t native_pud_val__extern(pud_t pud) { return native_pud_val(pud); }
-pmd_t native_make_pmd__extern(pmdval_t val) { return native_make_pmd(val); }
-pmdval_t native_pmd_val__extern(pmd_t pmd) { return native_pmd_val(pmd); }
-p4dval_t p4d_pfn_mask__extern(p4d_t p4d) { return p4d_pfn_mask(p4d); }
-p4dval_t p4d_flags_mask__extern(p4d_t p4d) { return p4d_flags_mask(p4d); }
-p4dval_t p4d_flags__extern(p4d_t p4d) { return p4d_flags(p4d); }
-pudval_t pud_pfn_mask__extern(pud_t pud) { return pud_pfn_mask(pud); }
-pudval_t pud_flags_mask__extern(pud_t pud) { return pud_flags_mask(pud); }
-pudval_t pud_flags__extern(pud_t pud) { return pud_flags(pud); }
-pmdval_t pmd_pfn_mask__extern(pmd_t pmd) { return pmd_pfn_mask(pmd); }
-pmdval_t pmd_flags_mask__extern(pmd_t pmd) { return pmd_flags_mask(pmd); }
-pmdval_t pmd_flags__extern(pmd_t pmd) { return pmd_flags(pmd); }
-pte_t native_make_pte__extern(pteval_t val) { return native_make_pte(val); }
-pteval_t native_pte_val__extern(pte_t pte) { return native_pte_val(pte); }
-pteval_t pte_flags__extern(pte_t pte) { return pte_flags(pte); }
-pgprotval_t protval_4k_2_large__extern(pgprotval_t val) { return protval_4k_2_large(val); }
-pgprot_t pgprot_4k_2_large__extern(pgprot_t pgprot) { return pgprot_4k_2_large(pgprot); }
-pgprotval_t protval_large_2_4k__extern(pgprotval_t val) { return protval_large_2_4k(val); }
-pgprot_t pgprot_large_2_4k__extern(pgprot_t pgprot) { return pgprot_large_2_4k(pgprot); }
-bool x86_this_cpu_constant_test_bit__extern(unsigned int nr, const unsigned long *addr) { return x86_this_cpu_constant_test_bit(nr, addr); }
-void __this_cpu_preempt_check__extern(const char *op) { __this_cpu_preempt_check(op); }
-void indirect_branch_prediction_barrier__extern(void) { indirect_branch_prediction_barrier(); }
-void x86_clear_cpu_buffers__extern(void) { x86_clear_cpu_buffers(); }
-void x86_idle_clear_cpu_buffers__extern(void) { x86_idle_clear_cpu_buffers(); }
-unsigned long regs_return_value__extern(struct pt_regs *regs) { return regs_return_value(regs); }
-void regs_set_return_value__extern(struct pt_regs *regs, unsigned long rc) { regs_set_return_value(regs, rc); }
-int user_mode__extern(struct pt_regs *regs) { return user_mode(regs); }
-int v8086_mode__extern(struct pt_regs *regs) { return v8086_mode(regs); }
-bool user_64bit_mode__extern(struct pt_regs *regs) { return user_64bit_mode(regs); }
-bool any_64bit_mode__extern(struct pt_regs *regs) { return any_64bit_mode(regs); }
-bool ip_within_syscall_gap__extern(struct pt_regs *regs) { return ip_within_syscall_gap(regs); }
-unsigned long kernel_stack_pointer__extern(struct pt_regs *regs) { return kernel_stack_pointer(regs); }
-unsigned long instruction_pointer__extern(struct pt_regs *regs) { return instruction_pointer(regs); }
-void instruction_pointer_set__extern(struct pt_regs *regs, unsigned long val) { instruction_pointer_set(regs, val); }
-unsigned long frame_pointer__extern(struct pt_regs *regs) { return frame_pointer(regs); }
-unsigned long user_stack_pointer__extern(struct pt_regs *regs) { return user_stack_pointer(regs); }
-void user_stack_pointer_set__extern(struct pt_regs *regs, unsigned long val) { user_stack_pointer_set(regs, val); }
-bool regs_irqs_disabled__extern(struct pt_regs *regs) { return regs_irqs_disabled(regs); }
-unsigned long regs_get_register__extern(struct pt_regs *regs, unsigned int offset) { return regs_get_register(regs, offset); }
-int regs_within_kernel_stack__extern(struct pt_regs *regs, unsigned long addr) { return regs_within_kernel_stack(regs, addr); }
-unsigned long * regs_get_kernel_stack_nth_addr__extern(struct pt_regs *regs, unsigned int n) { return regs_get_kernel_stack_nth_addr(regs, n); }
-unsigned long regs_get_kernel_stack_nth__extern(struct pt_regs *regs, unsigned int n) { return regs_get_kernel_stack_nth(regs, n); }
-unsigned long regs_get_kernel_argument__extern(struct pt_regs *regs, unsigned int n) { return regs_get_kernel_argument(regs, n); }
 struct task_struct * get_current__extern(void) { return get_current(); }
-unsigned long __phys_addr_nodebug__extern(unsigned long x) { return __phys_addr_nodebug(x); }
-void clear_page__extern(void *page) { clear_page(page); }
-u64 range_len__extern(const struct range *range) { return range_len(range); }
-resource_size_t cap_resource__extern(u64 val) { return cap_resource(val); }
-void clear_user_page__extern(void *page, unsigned long vaddr, struct page *pg) { clear_user_page(page, vaddr, pg); }
-void copy_user_page__extern(void *to, void *from, unsigned long vaddr, struct page *topage) { copy_user_page(to, from, vaddr, topage); }
-u64 __canonical_address__extern(u64 vaddr, u8 vaddr_bits) { return __canonical_address(vaddr, vaddr_bits); }
-u64 __is_canonical_address__extern(u64 vaddr, u8 vaddr_bits) { return __is_canonical_address(vaddr, vaddr_bits); }
-int get_order__extern(unsigned long size) { return get_order(size); }
-void * memset16__extern(uint16_t *s, uint16_t v, size_t n) { return memset16(s, v, n); }
-void * memset32__extern(uint32_t *s, uint32_t v, size_t n) { return memset32(s, v, n); }
-void * memset64__extern(uint64_t *s, uint64_t v, size_t n) { return memset64(s, v, n); }
-void memcpy_flushcache__extern(void *dst, const void *src, size_t cnt) { memcpy_flushcache(dst, src, cnt); }
 char * strstrip__extern(char *str) { return strstrip(str); }
 void * memset_l__extern(unsigned long *p, unsigned long v, __kernel_size_t n) { return memset_l(p, v, n); }
 void * memset_p__extern(void **p, void *v, __kernel_size_t n) { return memset_p(p, v, n); }
@@ -3041,139 +1111,6 @@ void memzero_explicit__extern(void *s, size_t count) { memzero_explicit(s, count
 const char * kbasename__extern(const char *path) { return kbasename(path); }
 void memcpy_and_pad__extern(void *dest, size_t dest_len, const void *src, size_t count, int pad) { memcpy_and_pad(dest, dest_len, src, count, pad); }
 size_t str_has_prefix__extern(const char *str, const char *prefix) { return str_has_prefix(str, prefix); }
-unsigned long bitmap_find_next_zero_area__extern(unsigned long *map, unsigned long size, unsigned long start, unsigned int nr, unsigned long align_mask) { return bitmap_find_next_zero_area(map, size, start, nr, align_mask); }
-void bitmap_zero__extern(unsigned long *dst, unsigned int nbits) { bitmap_zero(dst, nbits); }
-void bitmap_fill__extern(unsigned long *dst, unsigned int nbits) { bitmap_fill(dst, nbits); }
-void bitmap_copy__extern(unsigned long *dst, const unsigned long *src, unsigned int nbits) { bitmap_copy(dst, src, nbits); }
-void bitmap_copy_clear_tail__extern(unsigned long *dst, const unsigned long *src, unsigned int nbits) { bitmap_copy_clear_tail(dst, src, nbits); }
-void bitmap_copy_and_extend__extern(unsigned long *to, const unsigned long *from, unsigned int count, unsigned int size) { bitmap_copy_and_extend(to, from, count, size); }
-int bitmap_and__extern(unsigned long *dst, const unsigned long *src1, const unsigned long *src2, unsigned int nbits) { return bitmap_and(dst, src1, src2, nbits); }
-void bitmap_or__extern(unsigned long *dst, const unsigned long *src1, const unsigned long *src2, unsigned int nbits) { bitmap_or(dst, src1, src2, nbits); }
-void bitmap_xor__extern(unsigned long *dst, const unsigned long *src1, const unsigned long *src2, unsigned int nbits) { bitmap_xor(dst, src1, src2, nbits); }
-int bitmap_andnot__extern(unsigned long *dst, const unsigned long *src1, const unsigned long *src2, unsigned int nbits) { return bitmap_andnot(dst, src1, src2, nbits); }
-void bitmap_complement__extern(unsigned long *dst, const unsigned long *src, unsigned int nbits) { bitmap_complement(dst, src, nbits); }
-int bitmap_equal__extern(const unsigned long *src1, const unsigned long *src2, unsigned int nbits) { return bitmap_equal(src1, src2, nbits); }
-bool bitmap_or_equal__extern(const unsigned long *src1, const unsigned long *src2, const unsigned long *src3, unsigned int nbits) { return bitmap_or_equal(src1, src2, src3, nbits); }
-int bitmap_intersects__extern(const unsigned long *src1, const unsigned long *src2, unsigned int nbits) { return bitmap_intersects(src1, src2, nbits); }
-int bitmap_subset__extern(const unsigned long *src1, const unsigned long *src2, unsigned int nbits) { return bitmap_subset(src1, src2, nbits); }
-int bitmap_empty__extern(const unsigned long *src, unsigned int nbits) { return bitmap_empty(src, nbits); }
-int bitmap_full__extern(const unsigned long *src, unsigned int nbits) { return bitmap_full(src, nbits); }
-int bitmap_weight__extern(const unsigned long *src, unsigned int nbits) { return bitmap_weight(src, nbits); }
-void bitmap_set__extern(unsigned long *map, unsigned int start, unsigned int nbits) { bitmap_set(map, start, nbits); }
-void bitmap_clear__extern(unsigned long *map, unsigned int start, unsigned int nbits) { bitmap_clear(map, start, nbits); }
-void bitmap_shift_right__extern(unsigned long *dst, const unsigned long *src, unsigned int shift, unsigned int nbits) { bitmap_shift_right(dst, src, shift, nbits); }
-void bitmap_shift_left__extern(unsigned long *dst, const unsigned long *src, unsigned int shift, unsigned int nbits) { bitmap_shift_left(dst, src, shift, nbits); }
-void bitmap_replace__extern(unsigned long *dst, const unsigned long *old, const unsigned long *new, const unsigned long *mask, unsigned int nbits) { bitmap_replace(dst, old, new, mask, nbits); }
-void bitmap_next_clear_region__extern(unsigned long *bitmap, unsigned int *rs, unsigned int *re, unsigned int end) { bitmap_next_clear_region(bitmap, rs, re, end); }
-void bitmap_next_set_region__extern(unsigned long *bitmap, unsigned int *rs, unsigned int *re, unsigned int end) { bitmap_next_set_region(bitmap, rs, re, end); }
-void bitmap_from_u64__extern(unsigned long *dst, u64 mask) { bitmap_from_u64(dst, mask); }
-unsigned long bitmap_get_value8__extern(const unsigned long *map, unsigned long start) { return bitmap_get_value8(map, start); }
-void bitmap_set_value8__extern(unsigned long *map, unsigned long value, unsigned long start) { bitmap_set_value8(map, value, start); }
-void set_64bit__extern(u64 *ptr, u64 val) { set_64bit(ptr, val); }
-int arch_atomic_read__extern(const atomic_t *v) { return arch_atomic_read(v); }
-void arch_atomic_set__extern(atomic_t *v, int i) { arch_atomic_set(v, i); }
-void arch_atomic_add__extern(int i, atomic_t *v) { arch_atomic_add(i, v); }
-void arch_atomic_sub__extern(int i, atomic_t *v) { arch_atomic_sub(i, v); }
-bool arch_atomic_sub_and_test__extern(int i, atomic_t *v) { return arch_atomic_sub_and_test(i, v); }
-void arch_atomic_inc__extern(atomic_t *v) { arch_atomic_inc(v); }
-void arch_atomic_dec__extern(atomic_t *v) { arch_atomic_dec(v); }
-bool arch_atomic_dec_and_test__extern(atomic_t *v) { return arch_atomic_dec_and_test(v); }
-bool arch_atomic_inc_and_test__extern(atomic_t *v) { return arch_atomic_inc_and_test(v); }
-bool arch_atomic_add_negative__extern(int i, atomic_t *v) { return arch_atomic_add_negative(i, v); }
-int arch_atomic_add_return__extern(int i, atomic_t *v) { return arch_atomic_add_return(i, v); }
-int arch_atomic_sub_return__extern(int i, atomic_t *v) { return arch_atomic_sub_return(i, v); }
-int arch_atomic_fetch_add__extern(int i, atomic_t *v) { return arch_atomic_fetch_add(i, v); }
-int arch_atomic_fetch_sub__extern(int i, atomic_t *v) { return arch_atomic_fetch_sub(i, v); }
-int arch_atomic_cmpxchg__extern(atomic_t *v, int old, int new) { return arch_atomic_cmpxchg(v, old, new); }
-bool arch_atomic_try_cmpxchg__extern(atomic_t *v, int *old, int new) { return arch_atomic_try_cmpxchg(v, old, new); }
-int arch_atomic_xchg__extern(atomic_t *v, int new) { return arch_atomic_xchg(v, new); }
-void arch_atomic_and__extern(int i, atomic_t *v) { arch_atomic_and(i, v); }
-int arch_atomic_fetch_and__extern(int i, atomic_t *v) { return arch_atomic_fetch_and(i, v); }
-void arch_atomic_or__extern(int i, atomic_t *v) { arch_atomic_or(i, v); }
-int arch_atomic_fetch_or__extern(int i, atomic_t *v) { return arch_atomic_fetch_or(i, v); }
-void arch_atomic_xor__extern(int i, atomic_t *v) { arch_atomic_xor(i, v); }
-int arch_atomic_fetch_xor__extern(int i, atomic_t *v) { return arch_atomic_fetch_xor(i, v); }
-s64 arch_atomic64_read__extern(const atomic64_t *v) { return arch_atomic64_read(v); }
-void arch_atomic64_set__extern(atomic64_t *v, s64 i) { arch_atomic64_set(v, i); }
-void arch_atomic64_add__extern(s64 i, atomic64_t *v) { arch_atomic64_add(i, v); }
-void arch_atomic64_sub__extern(s64 i, atomic64_t *v) { arch_atomic64_sub(i, v); }
-bool arch_atomic64_sub_and_test__extern(s64 i, atomic64_t *v) { return arch_atomic64_sub_and_test(i, v); }
-void arch_atomic64_inc__extern(atomic64_t *v) { arch_atomic64_inc(v); }
-void arch_atomic64_dec__extern(atomic64_t *v) { arch_atomic64_dec(v); }
-bool arch_atomic64_dec_and_test__extern(atomic64_t *v) { return arch_atomic64_dec_and_test(v); }
-bool arch_atomic64_inc_and_test__extern(atomic64_t *v) { return arch_atomic64_inc_and_test(v); }
-bool arch_atomic64_add_negative__extern(s64 i, atomic64_t *v) { return arch_atomic64_add_negative(i, v); }
-s64 arch_atomic64_add_return__extern(s64 i, atomic64_t *v) { return arch_atomic64_add_return(i, v); }
-s64 arch_atomic64_sub_return__extern(s64 i, atomic64_t *v) { return arch_atomic64_sub_return(i, v); }
-s64 arch_atomic64_fetch_add__extern(s64 i, atomic64_t *v) { return arch_atomic64_fetch_add(i, v); }
-s64 arch_atomic64_fetch_sub__extern(s64 i, atomic64_t *v) { return arch_atomic64_fetch_sub(i, v); }
-s64 arch_atomic64_cmpxchg__extern(atomic64_t *v, s64 old, s64 new) { return arch_atomic64_cmpxchg(v, old, new); }
-bool arch_atomic64_try_cmpxchg__extern(atomic64_t *v, s64 *old, s64 new) { return arch_atomic64_try_cmpxchg(v, old, new); }
-s64 arch_atomic64_xchg__extern(atomic64_t *v, s64 new) { return arch_atomic64_xchg(v, new); }
-void arch_atomic64_and__extern(s64 i, atomic64_t *v) { arch_atomic64_and(i, v); }
-s64 arch_atomic64_fetch_and__extern(s64 i, atomic64_t *v) { return arch_atomic64_fetch_and(i, v); }
-void arch_atomic64_or__extern(s64 i, atomic64_t *v) { arch_atomic64_or(i, v); }
-s64 arch_atomic64_fetch_or__extern(s64 i, atomic64_t *v) { return arch_atomic64_fetch_or(i, v); }
-void arch_atomic64_xor__extern(s64 i, atomic64_t *v) { arch_atomic64_xor(i, v); }
-s64 arch_atomic64_fetch_xor__extern(s64 i, atomic64_t *v) { return arch_atomic64_fetch_xor(i, v); }
-int arch_atomic_read_acquire__extern(const atomic_t *v) { return arch_atomic_read_acquire(v); }
-void arch_atomic_set_release__extern(atomic_t *v, int i) { arch_atomic_set_release(v, i); }
-int arch_atomic_inc_return__extern(atomic_t *v) { return arch_atomic_inc_return(v); }
-int arch_atomic_inc_return_acquire__extern(atomic_t *v) { return arch_atomic_inc_return_acquire(v); }
-int arch_atomic_inc_return_release__extern(atomic_t *v) { return arch_atomic_inc_return_release(v); }
-int arch_atomic_inc_return_relaxed__extern(atomic_t *v) { return arch_atomic_inc_return_relaxed(v); }
-int arch_atomic_fetch_inc__extern(atomic_t *v) { return arch_atomic_fetch_inc(v); }
-int arch_atomic_fetch_inc_acquire__extern(atomic_t *v) { return arch_atomic_fetch_inc_acquire(v); }
-int arch_atomic_fetch_inc_release__extern(atomic_t *v) { return arch_atomic_fetch_inc_release(v); }
-int arch_atomic_fetch_inc_relaxed__extern(atomic_t *v) { return arch_atomic_fetch_inc_relaxed(v); }
-int arch_atomic_dec_return__extern(atomic_t *v) { return arch_atomic_dec_return(v); }
-int arch_atomic_dec_return_acquire__extern(atomic_t *v) { return arch_atomic_dec_return_acquire(v); }
-int arch_atomic_dec_return_release__extern(atomic_t *v) { return arch_atomic_dec_return_release(v); }
-int arch_atomic_dec_return_relaxed__extern(atomic_t *v) { return arch_atomic_dec_return_relaxed(v); }
-int arch_atomic_fetch_dec__extern(atomic_t *v) { return arch_atomic_fetch_dec(v); }
-int arch_atomic_fetch_dec_acquire__extern(atomic_t *v) { return arch_atomic_fetch_dec_acquire(v); }
-int arch_atomic_fetch_dec_release__extern(atomic_t *v) { return arch_atomic_fetch_dec_release(v); }
-int arch_atomic_fetch_dec_relaxed__extern(atomic_t *v) { return arch_atomic_fetch_dec_relaxed(v); }
-void arch_atomic_andnot__extern(int i, atomic_t *v) { arch_atomic_andnot(i, v); }
-int arch_atomic_fetch_andnot__extern(int i, atomic_t *v) { return arch_atomic_fetch_andnot(i, v); }
-int arch_atomic_fetch_andnot_acquire__extern(int i, atomic_t *v) { return arch_atomic_fetch_andnot_acquire(i, v); }
-int arch_atomic_fetch_andnot_release__extern(int i, atomic_t *v) { return arch_atomic_fetch_andnot_release(i, v); }
-int arch_atomic_fetch_andnot_relaxed__extern(int i, atomic_t *v) { return arch_atomic_fetch_andnot_relaxed(i, v); }
-int arch_atomic_fetch_add_unless__extern(atomic_t *v, int a, int u) { return arch_atomic_fetch_add_unless(v, a, u); }
-bool arch_atomic_add_unless__extern(atomic_t *v, int a, int u) { return arch_atomic_add_unless(v, a, u); }
-bool arch_atomic_inc_not_zero__extern(atomic_t *v) { return arch_atomic_inc_not_zero(v); }
-bool arch_atomic_inc_unless_negative__extern(atomic_t *v) { return arch_atomic_inc_unless_negative(v); }
-bool arch_atomic_dec_unless_positive__extern(atomic_t *v) { return arch_atomic_dec_unless_positive(v); }
-int arch_atomic_dec_if_positive__extern(atomic_t *v) { return arch_atomic_dec_if_positive(v); }
-s64 arch_atomic64_read_acquire__extern(const atomic64_t *v) { return arch_atomic64_read_acquire(v); }
-void arch_atomic64_set_release__extern(atomic64_t *v, s64 i) { arch_atomic64_set_release(v, i); }
-s64 arch_atomic64_inc_return__extern(atomic64_t *v) { return arch_atomic64_inc_return(v); }
-s64 arch_atomic64_inc_return_acquire__extern(atomic64_t *v) { return arch_atomic64_inc_return_acquire(v); }
-s64 arch_atomic64_inc_return_release__extern(atomic64_t *v) { return arch_atomic64_inc_return_release(v); }
-s64 arch_atomic64_inc_return_relaxed__extern(atomic64_t *v) { return arch_atomic64_inc_return_relaxed(v); }
-s64 arch_atomic64_fetch_inc__extern(atomic64_t *v) { return arch_atomic64_fetch_inc(v); }
-s64 arch_atomic64_fetch_inc_acquire__extern(atomic64_t *v) { return arch_atomic64_fetch_inc_acquire(v); }
-s64 arch_atomic64_fetch_inc_release__extern(atomic64_t *v) { return arch_atomic64_fetch_inc_release(v); }
-s64 arch_atomic64_fetch_inc_relaxed__extern(atomic64_t *v) { return arch_atomic64_fetch_inc_relaxed(v); }
-s64 arch_atomic64_dec_return__extern(atomic64_t *v) { return arch_atomic64_dec_return(v); }
-s64 arch_atomic64_dec_return_acquire__extern(atomic64_t *v) { return arch_atomic64_dec_return_acquire(v); }
-s64 arch_atomic64_dec_return_release__extern(atomic64_t *v) { return arch_atomic64_dec_return_release(v); }
-s64 arch_atomic64_dec_return_relaxed__extern(atomic64_t *v) { return arch_atomic64_dec_return_relaxed(v); }
-s64 arch_atomic64_fetch_dec__extern(atomic64_t *v) { return arch_atomic64_fetch_dec(v); }
-s64 arch_atomic64_fetch_dec_acquire__extern(atomic64_t *v) { return arch_atomic64_fetch_dec_acquire(v); }
-s64 arch_atomic64_fetch_dec_release__extern(atomic64_t *v) { return arch_atomic64_fetch_dec_release(v); }
-s64 arch_atomic64_fetch_dec_relaxed__extern(atomic64_t *v) { return arch_atomic64_fetch_dec_relaxed(v); }
-void arch_atomic64_andnot__extern(s64 i, atomic64_t *v) { arch_atomic64_andnot(i, v); }
-s64 arch_atomic64_fetch_andnot__extern(s64 i, atomic64_t *v) { return arch_atomic64_fetch_andnot(i, v); }
-s64 arch_atomic64_fetch_andnot_acquire__extern(s64 i, atomic64_t *v) { return arch_atomic64_fetch_andnot_acquire(i, v); }
-s64 arch_atomic64_fetch_andnot_release__extern(s64 i, atomic64_t *v) { return arch_atomic64_fetch_andnot_release(i, v); }
-s64 arch_atomic64_fetch_andnot_relaxed__extern(s64 i, atomic64_t *v) { return arch_atomic64_fetch_andnot_relaxed(i, v); }
-s64 arch_atomic64_fetch_add_unless__extern(atomic64_t *v, s64 a, s64 u) { return arch_atomic64_fetch_add_unless(v, a, u); }
-bool arch_atomic64_add_unless__extern(atomic64_t *v, s64 a, s64 u) { return arch_atomic64_add_unless(v, a, u); }
-bool arch_atomic64_inc_not_zero__extern(atomic64_t *v) { return arch_atomic64_inc_not_zero(v); }
-bool arch_atomic64_inc_unless_negative__extern(atomic64_t *v) { return arch_atomic64_inc_unless_negative(v); }
-bool arch_atomic64_dec_unless_positive__extern(atomic64_t *v) { return arch_atomic64_dec_unless_positive(v); }
-s64 arch_atomic64_dec_if_positive__extern(atomic64_t *v) { return arch_atomic64_dec_if_positive(v); }
 int atomic_read__extern(const atomic_t *v) { return atomic_read(v); }
 int atomic_read_acquire__extern(const atomic_t *v) { return atomic_read_acquire(v); }
 void atomic_set__extern(atomic_t *v, int i) { atomic_set(v, i); }
@@ -3420,348 +1357,10 @@ bool atomic_long_inc_not_zero__extern(atomic_long_t *v) { return atomic_long_inc
 bool atomic_long_inc_unless_negative__extern(atomic_long_t *v) { return atomic_long_inc_unless_negative(v); }
 bool atomic_long_dec_unless_positive__extern(atomic_long_t *v) { return atomic_long_dec_unless_positive(v); }
 long atomic_long_dec_if_positive__extern(atomic_long_t *v) { return atomic_long_dec_if_positive(v); }
-int is_warning_bug__extern(const struct bug_entry *bug) { return is_warning_bug(bug); }
-bool check_data_corruption__extern(bool v) { return check_data_corruption(v); }
-unsigned int num_online_cpus__extern(void) { return num_online_cpus(); }
-void cpu_max_bits_warn__extern(unsigned int cpu, unsigned int bits) { cpu_max_bits_warn(cpu, bits); }
-unsigned int cpumask_check__extern(unsigned int cpu) { return cpumask_check(cpu); }
-unsigned int cpumask_first__extern(const struct cpumask *srcp) { return cpumask_first(srcp); }
-unsigned int cpumask_last__extern(const struct cpumask *srcp) { return cpumask_last(srcp); }
-unsigned int cpumask_next_zero__extern(int n, const struct cpumask *srcp) { return cpumask_next_zero(n, srcp); }
-void cpumask_set_cpu__extern(unsigned int cpu, struct cpumask *dstp) { cpumask_set_cpu(cpu, dstp); }
-void __cpumask_set_cpu__extern(unsigned int cpu, struct cpumask *dstp) { __cpumask_set_cpu(cpu, dstp); }
-void cpumask_clear_cpu__extern(int cpu, struct cpumask *dstp) { cpumask_clear_cpu(cpu, dstp); }
-void __cpumask_clear_cpu__extern(int cpu, struct cpumask *dstp) { __cpumask_clear_cpu(cpu, dstp); }
-int cpumask_test_cpu__extern(int cpu, const struct cpumask *cpumask) { return cpumask_test_cpu(cpu, cpumask); }
-int cpumask_test_and_set_cpu__extern(int cpu, struct cpumask *cpumask) { return cpumask_test_and_set_cpu(cpu, cpumask); }
-int cpumask_test_and_clear_cpu__extern(int cpu, struct cpumask *cpumask) { return cpumask_test_and_clear_cpu(cpu, cpumask); }
-void cpumask_setall__extern(struct cpumask *dstp) { cpumask_setall(dstp); }
-void cpumask_clear__extern(struct cpumask *dstp) { cpumask_clear(dstp); }
-int cpumask_and__extern(struct cpumask *dstp, const struct cpumask *src1p, const struct cpumask *src2p) { return cpumask_and(dstp, src1p, src2p); }
-void cpumask_or__extern(struct cpumask *dstp, const struct cpumask *src1p, const struct cpumask *src2p) { cpumask_or(dstp, src1p, src2p); }
-void cpumask_xor__extern(struct cpumask *dstp, const struct cpumask *src1p, const struct cpumask *src2p) { cpumask_xor(dstp, src1p, src2p); }
-int cpumask_andnot__extern(struct cpumask *dstp, const struct cpumask *src1p, const struct cpumask *src2p) { return cpumask_andnot(dstp, src1p, src2p); }
-void cpumask_complement__extern(struct cpumask *dstp, const struct cpumask *srcp) { cpumask_complement(dstp, srcp); }
-bool cpumask_equal__extern(const struct cpumask *src1p, const struct cpumask *src2p) { return cpumask_equal(src1p, src2p); }
-bool cpumask_or_equal__extern(const struct cpumask *src1p, const struct cpumask *src2p, const struct cpumask *src3p) { return cpumask_or_equal(src1p, src2p, src3p); }
-bool cpumask_intersects__extern(const struct cpumask *src1p, const struct cpumask *src2p) { return cpumask_intersects(src1p, src2p); }
-int cpumask_subset__extern(const struct cpumask *src1p, const struct cpumask *src2p) { return cpumask_subset(src1p, src2p); }
-bool cpumask_empty__extern(const struct cpumask *srcp) { return cpumask_empty(srcp); }
-bool cpumask_full__extern(const struct cpumask *srcp) { return cpumask_full(srcp); }
-unsigned int cpumask_weight__extern(const struct cpumask *srcp) { return cpumask_weight(srcp); }
-void cpumask_shift_right__extern(struct cpumask *dstp, const struct cpumask *srcp, int n) { cpumask_shift_right(dstp, srcp, n); }
-void cpumask_shift_left__extern(struct cpumask *dstp, const struct cpumask *srcp, int n) { cpumask_shift_left(dstp, srcp, n); }
-void cpumask_copy__extern(struct cpumask *dstp, const struct cpumask *srcp) { cpumask_copy(dstp, srcp); }
-int cpumask_parse_user__extern(const char *buf, int len, struct cpumask *dstp) { return cpumask_parse_user(buf, len, dstp); }
-int cpumask_parselist_user__extern(const char *buf, int len, struct cpumask *dstp) { return cpumask_parselist_user(buf, len, dstp); }
-int cpumask_parse__extern(const char *buf, struct cpumask *dstp) { return cpumask_parse(buf, dstp); }
-int cpulist_parse__extern(const char *buf, struct cpumask *dstp) { return cpulist_parse(buf, dstp); }
-unsigned int cpumask_size__extern(void) { return cpumask_size(); }
-bool cpumask_available__extern(cpumask_var_t mask) { return cpumask_available(mask); }
-void reset_cpu_possible_mask__extern(void) { reset_cpu_possible_mask(); }
-void set_cpu_possible__extern(unsigned int cpu, bool possible) { set_cpu_possible(cpu, possible); }
-void set_cpu_present__extern(unsigned int cpu, bool present) { set_cpu_present(cpu, present); }
-void set_cpu_active__extern(unsigned int cpu, bool active) { set_cpu_active(cpu, active); }
-int __check_is_bitmap__extern(const unsigned long *bitmap) { return __check_is_bitmap(bitmap); }
-const struct cpumask * get_cpu_mask__extern(unsigned int cpu) { return get_cpu_mask(cpu); }
-ssize_t cpumap_print_to_pagebuf__extern(bool list, char *buf, const struct cpumask *mask) { return cpumap_print_to_pagebuf(list, buf, mask); }
-bool arch_cpu_online__extern(int cpu) { return arch_cpu_online(cpu); }
-unsigned long long __rdmsr__extern(unsigned int msr) { return __rdmsr(msr); }
-void __wrmsr__extern(unsigned int msr, u32 low, u32 high) { __wrmsr(msr, low, high); }
-unsigned long long native_read_msr__extern(unsigned int msr) { return native_read_msr(msr); }
-unsigned long long native_read_msr_safe__extern(unsigned int msr, int *err) { return native_read_msr_safe(msr, err); }
-void native_write_msr__extern(unsigned int msr, u32 low, u32 high) { native_write_msr(msr, low, high); }
-int native_write_msr_safe__extern(unsigned int msr, u32 low, u32 high) { return native_write_msr_safe(msr, low, high); }
-unsigned long long rdtsc__extern(void) { return rdtsc(); }
-unsigned long long rdtsc_ordered__extern(void) { return rdtsc_ordered(); }
-unsigned long long native_read_pmc__extern(int counter) { return native_read_pmc(counter); }
-unsigned long encode_frame_pointer__extern(struct pt_regs *regs) { return encode_frame_pointer(regs); }
-unsigned long long paravirt_sched_clock__extern(void) { return paravirt_sched_clock(); }
-u64 paravirt_steal_clock__extern(int cpu) { return paravirt_steal_clock(cpu); }
-void slow_down_io__extern(void) { slow_down_io(); }
-void __flush_tlb_local__extern(void) { __flush_tlb_local(); }
-void __flush_tlb_global__extern(void) { __flush_tlb_global(); }
-void __flush_tlb_one_user__extern(unsigned long addr) { __flush_tlb_one_user(addr); }
-void __flush_tlb_others__extern(const struct cpumask *cpumask, const struct flush_tlb_info *info) { __flush_tlb_others(cpumask, info); }
-void paravirt_tlb_remove_table__extern(struct mmu_gather *tlb, void *table) { paravirt_tlb_remove_table(tlb, table); }
-void paravirt_arch_exit_mmap__extern(struct mm_struct *mm) { paravirt_arch_exit_mmap(mm); }
-void load_sp0__extern(unsigned long sp0) { load_sp0(sp0); }
-void __cpuid__extern(unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx) { __cpuid(eax, ebx, ecx, edx); }
-unsigned long paravirt_get_debugreg__extern(int reg) { return paravirt_get_debugreg(reg); }
-void set_debugreg__extern(unsigned long val, int reg) { set_debugreg(val, reg); }
-unsigned long read_cr0__extern(void) { return read_cr0(); }
-void write_cr0__extern(unsigned long x) { write_cr0(x); }
-unsigned long read_cr2__extern(void) { return read_cr2(); }
-void write_cr2__extern(unsigned long x) { write_cr2(x); }
-unsigned long __read_cr3__extern(void) { return __read_cr3(); }
-void write_cr3__extern(unsigned long x) { write_cr3(x); }
-void __write_cr4__extern(unsigned long x) { __write_cr4(x); }
-void arch_safe_halt__extern(void) { arch_safe_halt(); }
-void halt__extern(void) { halt(); }
-void wbinvd__extern(void) { wbinvd(); }
-u64 paravirt_read_msr__extern(unsigned int msr) { return paravirt_read_msr(msr); }
-void paravirt_write_msr__extern(unsigned int msr, unsigned int low, unsigned int high) { paravirt_write_msr(msr, low, high); }
-u64 paravirt_read_msr_safe__extern(unsigned int msr, int *err) { return paravirt_read_msr_safe(msr, err); }
-int paravirt_write_msr_safe__extern(unsigned int msr, unsigned int low, unsigned int high) { return paravirt_write_msr_safe(msr, low, high); }
-void wrmsrl__extern(unsigned int msr, u64 val) { wrmsrl(msr, val); }
-int rdmsrl_safe__extern(unsigned int msr, unsigned long long *p) { return rdmsrl_safe(msr, p); }
-unsigned long long paravirt_read_pmc__extern(int counter) { return paravirt_read_pmc(counter); }
-void paravirt_alloc_ldt__extern(struct desc_struct *ldt, unsigned int entries) { paravirt_alloc_ldt(ldt, entries); }
-void paravirt_free_ldt__extern(struct desc_struct *ldt, unsigned int entries) { paravirt_free_ldt(ldt, entries); }
-void load_TR_desc__extern(void) { load_TR_desc(); }
-void load_gdt__extern(const struct desc_ptr *dtr) { load_gdt(dtr); }
-void load_idt__extern(const struct desc_ptr *dtr) { load_idt(dtr); }
-void set_ldt__extern(const void *addr, unsigned int entries) { set_ldt(addr, entries); }
-unsigned long paravirt_store_tr__extern(void) { return paravirt_store_tr(); }
-void load_TLS__extern(struct thread_struct *t, unsigned int cpu) { load_TLS(t, cpu); }
-void load_gs_index__extern(unsigned int gs) { load_gs_index(gs); }
-void write_ldt_entry__extern(struct desc_struct *dt, int entry, const void *desc) { write_ldt_entry(dt, entry, desc); }
-void write_gdt_entry__extern(struct desc_struct *dt, int entry, void *desc, int type) { write_gdt_entry(dt, entry, desc, type); }
-void write_idt_entry__extern(gate_desc *dt, int entry, const gate_desc *g) { write_idt_entry(dt, entry, g); }
-void tss_invalidate_io_bitmap__extern(void) { tss_invalidate_io_bitmap(); }
-void tss_update_io_bitmap__extern(void) { tss_update_io_bitmap(); }
-void paravirt_activate_mm__extern(struct mm_struct *prev, struct mm_struct *next) { paravirt_activate_mm(prev, next); }
-void paravirt_arch_dup_mmap__extern(struct mm_struct *oldmm, struct mm_struct *mm) { paravirt_arch_dup_mmap(oldmm, mm); }
-int paravirt_pgd_alloc__extern(struct mm_struct *mm) { return paravirt_pgd_alloc(mm); }
-void paravirt_pgd_free__extern(struct mm_struct *mm, pgd_t *pgd) { paravirt_pgd_free(mm, pgd); }
-void paravirt_alloc_pte__extern(struct mm_struct *mm, unsigned long pfn) { paravirt_alloc_pte(mm, pfn); }
-void paravirt_release_pte__extern(unsigned long pfn) { paravirt_release_pte(pfn); }
-void paravirt_alloc_pmd__extern(struct mm_struct *mm, unsigned long pfn) { paravirt_alloc_pmd(mm, pfn); }
-void paravirt_release_pmd__extern(unsigned long pfn) { paravirt_release_pmd(pfn); }
-void paravirt_alloc_pud__extern(struct mm_struct *mm, unsigned long pfn) { paravirt_alloc_pud(mm, pfn); }
-void paravirt_release_pud__extern(unsigned long pfn) { paravirt_release_pud(pfn); }
-void paravirt_alloc_p4d__extern(struct mm_struct *mm, unsigned long pfn) { paravirt_alloc_p4d(mm, pfn); }
-void paravirt_release_p4d__extern(unsigned long pfn) { paravirt_release_p4d(pfn); }
-pte_t __pte__extern(pteval_t val) { return __pte(val); }
-pteval_t pte_val__extern(pte_t pte) { return pte_val(pte); }
-pgd_t __pgd__extern(pgdval_t val) { return __pgd(val); }
-pgdval_t pgd_val__extern(pgd_t pgd) { return pgd_val(pgd); }
-pte_t ptep_modify_prot_start__extern(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep) { return ptep_modify_prot_start(vma, addr, ptep); }
-void ptep_modify_prot_commit__extern(struct vm_area_struct *vma, unsigned long addr, pte_t *ptep, pte_t old_pte, pte_t pte) { ptep_modify_prot_commit(vma, addr, ptep, old_pte, pte); }
-void set_pte__extern(pte_t *ptep, pte_t pte) { set_pte(ptep, pte); }
-void set_pmd__extern(pmd_t *pmdp, pmd_t pmd) { set_pmd(pmdp, pmd); }
-pmd_t __pmd__extern(pmdval_t val) { return __pmd(val); }
-pmdval_t pmd_val__extern(pmd_t pmd) { return pmd_val(pmd); }
-void set_pud__extern(pud_t *pudp, pud_t pud) { set_pud(pudp, pud); }
-pud_t __pud__extern(pudval_t val) { return __pud(val); }
-pudval_t pud_val__extern(pud_t pud) { return pud_val(pud); }
-void pud_clear__extern(pud_t *pudp) { pud_clear(pudp); }
-void set_p4d__extern(p4d_t *p4dp, p4d_t p4d) { set_p4d(p4dp, p4d); }
-void p4d_clear__extern(p4d_t *p4dp) { p4d_clear(p4dp); }
-void set_pte_atomic__extern(pte_t *ptep, pte_t pte) { set_pte_atomic(ptep, pte); }
-void pte_clear__extern(struct mm_struct *mm, unsigned long addr, pte_t *ptep) { pte_clear(mm, addr, ptep); }
-void pmd_clear__extern(pmd_t *pmdp) { pmd_clear(pmdp); }
-void arch_start_context_switch__extern(struct task_struct *prev) { arch_start_context_switch(prev); }
-void arch_end_context_switch__extern(struct task_struct *next) { arch_end_context_switch(next); }
-void arch_enter_lazy_mmu_mode__extern(void) { arch_enter_lazy_mmu_mode(); }
-void arch_leave_lazy_mmu_mode__extern(void) { arch_leave_lazy_mmu_mode(); }
-void arch_flush_lazy_mmu_mode__extern(void) { arch_flush_lazy_mmu_mode(); }
-void __set_fixmap__extern(unsigned int idx, phys_addr_t phys, pgprot_t flags) { __set_fixmap(idx, phys, flags); }
-void pv_queued_spin_lock_slowpath__extern(struct qspinlock *lock, u32 val) { pv_queued_spin_lock_slowpath(lock, val); }
-void pv_queued_spin_unlock__extern(struct qspinlock *lock) { pv_queued_spin_unlock(lock); }
-void pv_wait__extern(u8 *ptr, u8 val) { pv_wait(ptr, val); }
-void pv_kick__extern(int cpu) { pv_kick(cpu); }
-bool pv_vcpu_is_preempted__extern(long cpu) { return pv_vcpu_is_preempted(cpu); }
-unsigned long arch_local_save_flags__extern(void) { return arch_local_save_flags(); }
-void arch_local_irq_restore__extern(unsigned long f) { arch_local_irq_restore(f); }
-void arch_local_irq_disable__extern(void) { arch_local_irq_disable(); }
-void arch_local_irq_enable__extern(void) { arch_local_irq_enable(); }
-unsigned long arch_local_irq_save__extern(void) { return arch_local_irq_save(); }
-int wrmsrl_safe__extern(u32 msr, u64 val) { return wrmsrl_safe(msr, val); }
-void native_irq_disable__extern(void) { native_irq_disable(); }
-void native_irq_enable__extern(void) { native_irq_enable(); }
-void native_safe_halt__extern(void) { native_safe_halt(); }
-void native_halt__extern(void) { native_halt(); }
-int arch_irqs_disabled_flags__extern(unsigned long flags) { return arch_irqs_disabled_flags(flags); }
-int arch_irqs_disabled__extern(void) { return arch_irqs_disabled(); }
-void lockdep_softirqs_on__extern(unsigned long ip) { lockdep_softirqs_on(ip); }
-void lockdep_softirqs_off__extern(unsigned long ip) { lockdep_softirqs_off(ip); }
-void lockdep_hardirqs_on_prepare__extern(unsigned long ip) { lockdep_hardirqs_on_prepare(ip); }
-void lockdep_hardirqs_on__extern(unsigned long ip) { lockdep_hardirqs_on(ip); }
-void lockdep_hardirqs_off__extern(unsigned long ip) { lockdep_hardirqs_off(ip); }
-void class_irq_destructor__extern(class_irq_t *_T) { class_irq_destructor(_T); }
-class_irq_t class_irq_constructor__extern(void) { return class_irq_constructor(); }
-void class_irqsave_destructor__extern(class_irqsave_t *_T) { class_irqsave_destructor(_T); }
-class_irqsave_t class_irqsave_constructor__extern(void) { return class_irqsave_constructor(); }
-unsigned long native_read_cr0__extern(void) { return native_read_cr0(); }
-unsigned long native_read_cr2__extern(void) { return native_read_cr2(); }
-void native_write_cr2__extern(unsigned long val) { native_write_cr2(val); }
-unsigned long __native_read_cr3__extern(void) { return __native_read_cr3(); }
-void native_write_cr3__extern(unsigned long val) { native_write_cr3(val); }
-unsigned long native_read_cr4__extern(void) { return native_read_cr4(); }
-u32 rdpkru__extern(void) { return rdpkru(); }
-void wrpkru__extern(u32 pkru) { wrpkru(pkru); }
-void __write_pkru__extern(u32 pkru) { __write_pkru(pkru); }
-void native_wbinvd__extern(void) { native_wbinvd(); }
-void native_load_gs_index__extern(unsigned int selector) { native_load_gs_index(selector); }
-unsigned long __read_cr4__extern(void) { return __read_cr4(); }
-void clflush__extern(void *__p) { clflush(__p); }
-void clflushopt__extern(void *__p) { clflushopt(__p); }
-void clwb__extern(void *__p) { clwb(__p); }
-void serialize__extern(void) { serialize(); }
-void movdir64b__extern(void *dst, const void *src) { movdir64b(dst, src); }
-int enqcmds__extern(void *dst, const void *src) { return enqcmds(dst, src); }
-void rep_nop__extern(void) { rep_nop(); }
-void cpu_relax__extern(void) { cpu_relax(); }
-unsigned long long l1tf_pfn_limit__extern(void) { return l1tf_pfn_limit(); }
-int have_cpuid_p__extern(void) { return have_cpuid_p(); }
-void native_cpuid__extern(unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx) { native_cpuid(eax, ebx, ecx, edx); }
-unsigned int native_cpuid_eax__extern(unsigned int op) { return native_cpuid_eax(op); }
-unsigned int native_cpuid_ebx__extern(unsigned int op) { return native_cpuid_ebx(op); }
-unsigned int native_cpuid_ecx__extern(unsigned int op) { return native_cpuid_ecx(op); }
-unsigned int native_cpuid_edx__extern(unsigned int op) { return native_cpuid_edx(op); }
-unsigned long read_cr3_pa__extern(void) { return read_cr3_pa(); }
-unsigned long native_read_cr3_pa__extern(void) { return native_read_cr3_pa(); }
-void load_cr3__extern(pgd_t *pgdir) { load_cr3(pgdir); }
-unsigned long cpu_kernelmode_gs_base__extern(int cpu) { return cpu_kernelmode_gs_base(cpu); }
-void arch_thread_struct_whitelist__extern(unsigned long *offset, unsigned long *size) { arch_thread_struct_whitelist(offset, size); }
-void native_load_sp0__extern(unsigned long sp0) { native_load_sp0(sp0); }
-void native_swapgs__extern(void) { native_swapgs(); }
-unsigned long current_top_of_stack__extern(void) { return current_top_of_stack(); }
-bool on_thread_stack__extern(void) { return on_thread_stack(); }
-void cpuid__extern(unsigned int op, unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx) { cpuid(op, eax, ebx, ecx, edx); }
-void cpuid_count__extern(unsigned int op, int count, unsigned int *eax, unsigned int *ebx, unsigned int *ecx, unsigned int *edx) { cpuid_count(op, count, eax, ebx, ecx, edx); }
-unsigned int cpuid_eax__extern(unsigned int op) { return cpuid_eax(op); }
-unsigned int cpuid_ebx__extern(unsigned int op) { return cpuid_ebx(op); }
-unsigned int cpuid_ecx__extern(unsigned int op) { return cpuid_ecx(op); }
-unsigned int cpuid_edx__extern(unsigned int op) { return cpuid_edx(op); }
-unsigned long get_debugctlmsr__extern(void) { return get_debugctlmsr(); }
-void update_debugctlmsr__extern(unsigned long debugctlmsr) { update_debugctlmsr(debugctlmsr); }
-void prefetch__extern(const void *x) { prefetch(x); }
-void prefetchw__extern(const void *x) { prefetchw(x); }
-void spin_lock_prefetch__extern(const void *x) { spin_lock_prefetch(x); }
-uint32_t hypervisor_cpuid_base__extern(const char *sig, uint32_t leaves) { return hypervisor_cpuid_base(sig, leaves); }
-void weak_wrmsr_fence__extern(void) { weak_wrmsr_fence(); }
-cycles_t get_cycles__extern(void) { return get_cycles(); }
-unsigned long random_get_entropy__extern(void) { return random_get_entropy(); }
-bool itimerspec64_valid__extern(const struct itimerspec64 *its) { return itimerspec64_valid(its); }
-uid_t __kuid_val__extern(kuid_t uid) { return __kuid_val(uid); }
-gid_t __kgid_val__extern(kgid_t gid) { return __kgid_val(gid); }
-bool uid_eq__extern(kuid_t left, kuid_t right) { return uid_eq(left, right); }
-bool gid_eq__extern(kgid_t left, kgid_t right) { return gid_eq(left, right); }
-bool uid_gt__extern(kuid_t left, kuid_t right) { return uid_gt(left, right); }
-bool gid_gt__extern(kgid_t left, kgid_t right) { return gid_gt(left, right); }
-bool uid_gte__extern(kuid_t left, kuid_t right) { return uid_gte(left, right); }
-bool gid_gte__extern(kgid_t left, kgid_t right) { return gid_gte(left, right); }
-bool uid_lt__extern(kuid_t left, kuid_t right) { return uid_lt(left, right); }
-bool gid_lt__extern(kgid_t left, kgid_t right) { return gid_lt(left, right); }
-bool uid_lte__extern(kuid_t left, kuid_t right) { return uid_lte(left, right); }
-bool gid_lte__extern(kgid_t left, kgid_t right) { return gid_lte(left, right); }
-bool uid_valid__extern(kuid_t uid) { return uid_valid(uid); }
-bool gid_valid__extern(kgid_t gid) { return gid_valid(gid); }
-bool kuid_has_mapping__extern(struct user_namespace *ns, kuid_t uid) { return kuid_has_mapping(ns, uid); }
-bool kgid_has_mapping__extern(struct user_namespace *ns, kgid_t gid) { return kgid_has_mapping(ns, gid); }
-void arch_set_restart_data__extern(struct restart_block *restart) { arch_set_restart_data(restart); }
-long set_restart_fn__extern(struct restart_block *restart, long (*fn) (struct restart_block *)) { return set_restart_fn(restart, fn); }
-void set_ti_thread_flag__extern(struct thread_info *ti, int flag) { set_ti_thread_flag(ti, flag); }
-void clear_ti_thread_flag__extern(struct thread_info *ti, int flag) { clear_ti_thread_flag(ti, flag); }
-void update_ti_thread_flag__extern(struct thread_info *ti, int flag, bool value) { update_ti_thread_flag(ti, flag, value); }
-int test_and_set_ti_thread_flag__extern(struct thread_info *ti, int flag) { return test_and_set_ti_thread_flag(ti, flag); }
-int test_and_clear_ti_thread_flag__extern(struct thread_info *ti, int flag) { return test_and_clear_ti_thread_flag(ti, flag); }
-int test_ti_thread_flag__extern(struct thread_info *ti, int flag) { return test_ti_thread_flag(ti, flag); }
-void check_object_size__extern(const void *ptr, unsigned long n, bool to_user) { check_object_size(ptr, n, to_user); }
-void copy_overflow__extern(int size, unsigned long count) { copy_overflow(size, count); }
-bool check_copy_size__extern(const void *addr, size_t bytes, bool is_source) { return check_copy_size(addr, bytes, is_source); }
-int preempt_count__extern(void) { return preempt_count(); }
-void preempt_count_set__extern(int pc) { preempt_count_set(pc); }
-void set_preempt_need_resched__extern(void) { set_preempt_need_resched(); }
-void clear_preempt_need_resched__extern(void) { clear_preempt_need_resched(); }
-bool test_preempt_need_resched__extern(void) { return test_preempt_need_resched(); }
-void __preempt_count_add__extern(int val) { __preempt_count_add(val); }
-void __preempt_count_sub__extern(int val) { __preempt_count_sub(val); }
-bool __preempt_count_dec_and_test__extern(void) { return __preempt_count_dec_and_test(); }
-bool should_resched__extern(int preempt_offset) { return should_resched(preempt_offset); }
-void preempt_notifier_init__extern(struct preempt_notifier *notifier, struct preempt_ops *ops) { preempt_notifier_init(notifier, ops); }
-void migrate_disable__extern(void) { migrate_disable(); }
-void migrate_enable__extern(void) { migrate_enable(); }
-void class_preempt_destructor__extern(class_preempt_t *_T) { class_preempt_destructor(_T); }
-class_preempt_t class_preempt_constructor__extern(void) { return class_preempt_constructor(); }
-void class_preempt_notrace_destructor__extern(class_preempt_notrace_t *_T) { class_preempt_notrace_destructor(_T); }
-class_preempt_notrace_t class_preempt_notrace_constructor__extern(void) { return class_preempt_notrace_constructor(); }
-void class_migrate_destructor__extern(class_migrate_t *_T) { class_migrate_destructor(_T); }
-class_migrate_t class_migrate_constructor__extern(void) { return class_migrate_constructor(); }
-void __local_bh_disable_ip__extern(unsigned long ip, unsigned int cnt) { __local_bh_disable_ip(ip, cnt); }
-void local_bh_disable__extern(void) { local_bh_disable(); }
-void local_bh_enable_ip__extern(unsigned long ip) { local_bh_enable_ip(ip); }
-void local_bh_enable__extern(void) { local_bh_enable(); }
-void init_llist_head__extern(struct llist_head *list) { init_llist_head(list); }
-bool llist_empty__extern(const struct llist_head *head) { return llist_empty(head); }
-struct llist_node * llist_next__extern(struct llist_node *node) { return llist_next(node); }
-bool llist_add__extern(struct llist_node *new, struct llist_head *head) { return llist_add(new, head); }
-struct llist_node * llist_del_all__extern(struct llist_head *head) { return llist_del_all(head); }
-struct cpumask * cpu_llc_shared_mask__extern(int cpu) { return cpu_llc_shared_mask(cpu); }
-void smp_send_stop__extern(void) { smp_send_stop(); }
-void stop_other_cpus__extern(void) { stop_other_cpus(); }
-void smp_prepare_boot_cpu__extern(void) { smp_prepare_boot_cpu(); }
-void smp_prepare_cpus__extern(unsigned int max_cpus) { smp_prepare_cpus(max_cpus); }
-void smp_cpus_done__extern(unsigned int max_cpus) { smp_cpus_done(max_cpus); }
-int __cpu_up__extern(unsigned int cpu, struct task_struct *tidle) { return __cpu_up(cpu, tidle); }
-int __cpu_disable__extern(void) { return __cpu_disable(); }
-void __cpu_die__extern(unsigned int cpu) { __cpu_die(cpu); }
-void play_dead__extern(void) { play_dead(); }
-void smp_send_reschedule__extern(int cpu) { smp_send_reschedule(cpu); }
-void arch_send_call_function_single_ipi__extern(int cpu) { arch_send_call_function_single_ipi(cpu); }
-void arch_send_call_function_ipi_mask__extern(const struct cpumask *mask) { arch_send_call_function_ipi_mask(mask); }
-int get_boot_cpu_id__extern(void) { return get_boot_cpu_id(); }
-void lockdep_init_task__extern(struct task_struct *task) { lockdep_init_task(task); }
-void lockdep_off__extern(void) { lockdep_off(); }
-void lockdep_on__extern(void) { lockdep_on(); }
-void lockdep_set_selftest_task__extern(struct task_struct *task) { lockdep_set_selftest_task(task); }
-void lockdep_register_key__extern(struct lock_class_key *key) { lockdep_register_key(key); }
-void lockdep_unregister_key__extern(struct lock_class_key *key) { lockdep_unregister_key(key); }
-void lockdep_invariant_state__extern(bool force) { lockdep_invariant_state(force); }
-void lockdep_free_task__extern(struct task_struct *task) { lockdep_free_task(task); }
-void print_irqtrace_events__extern(struct task_struct *curr) { print_irqtrace_events(curr); }
-void lockdep_rcu_suspicious__extern(const char *file, const int line, const char *s) { lockdep_rcu_suspicious(file, line, s); }
-u32 queued_fetch_set_pending_acquire__extern(struct qspinlock *lock) { return queued_fetch_set_pending_acquire(lock); }
-void native_queued_spin_unlock__extern(struct qspinlock *lock) { native_queued_spin_unlock(lock); }
-void queued_spin_lock_slowpath__extern(struct qspinlock *lock, u32 val) { queued_spin_lock_slowpath(lock, val); }
-void queued_spin_unlock__extern(struct qspinlock *lock) { queued_spin_unlock(lock); }
-bool vcpu_is_preempted__extern(long cpu) { return vcpu_is_preempted(cpu); }
-bool virt_spin_lock__extern(struct qspinlock *lock) { return virt_spin_lock(lock); }
-int queued_spin_is_locked__extern(struct qspinlock *lock) { return queued_spin_is_locked(lock); }
-int queued_spin_value_unlocked__extern(struct qspinlock lock) { return queued_spin_value_unlocked(lock); }
-int queued_spin_is_contended__extern(struct qspinlock *lock) { return queued_spin_is_contended(lock); }
-int queued_spin_trylock__extern(struct qspinlock *lock) { return queued_spin_trylock(lock); }
-void queued_spin_lock__extern(struct qspinlock *lock) { queued_spin_lock(lock); }
-int queued_read_trylock__extern(struct qrwlock *lock) { return queued_read_trylock(lock); }
-int queued_write_trylock__extern(struct qrwlock *lock) { return queued_write_trylock(lock); }
-void queued_read_lock__extern(struct qrwlock *lock) { queued_read_lock(lock); }
-void queued_write_lock__extern(struct qrwlock *lock) { queued_write_lock(lock); }
-void queued_read_unlock__extern(struct qrwlock *lock) { queued_read_unlock(lock); }
-void queued_write_unlock__extern(struct qrwlock *lock) { queued_write_unlock(lock); }
 void do_raw_spin_lock__extern(raw_spinlock_t *lock) { do_raw_spin_lock(lock); }
 void do_raw_spin_lock_flags__extern(raw_spinlock_t *lock, unsigned long *flags) { do_raw_spin_lock_flags(lock, flags); }
 int do_raw_spin_trylock__extern(raw_spinlock_t *lock) { return do_raw_spin_trylock(lock); }
 void do_raw_spin_unlock__extern(raw_spinlock_t *lock) { do_raw_spin_unlock(lock); }
-int __raw_spin_trylock__extern(raw_spinlock_t *lock) { return __raw_spin_trylock(lock); }
-unsigned long __raw_spin_lock_irqsave__extern(raw_spinlock_t *lock) { return __raw_spin_lock_irqsave(lock); }
-void __raw_spin_lock_irq__extern(raw_spinlock_t *lock) { __raw_spin_lock_irq(lock); }
-void __raw_spin_lock_bh__extern(raw_spinlock_t *lock) { __raw_spin_lock_bh(lock); }
-void __raw_spin_lock__extern(raw_spinlock_t *lock) { __raw_spin_lock(lock); }
-void __raw_spin_unlock__extern(raw_spinlock_t *lock) { __raw_spin_unlock(lock); }
-void __raw_spin_unlock_irqrestore__extern(raw_spinlock_t *lock, unsigned long flags) { __raw_spin_unlock_irqrestore(lock, flags); }
-void __raw_spin_unlock_irq__extern(raw_spinlock_t *lock) { __raw_spin_unlock_irq(lock); }
-void __raw_spin_unlock_bh__extern(raw_spinlock_t *lock) { __raw_spin_unlock_bh(lock); }
-int __raw_spin_trylock_bh__extern(raw_spinlock_t *lock) { return __raw_spin_trylock_bh(lock); }
-int __raw_read_trylock__extern(rwlock_t *lock) { return __raw_read_trylock(lock); }
-int __raw_write_trylock__extern(rwlock_t *lock) { return __raw_write_trylock(lock); }
-void __raw_read_lock__extern(rwlock_t *lock) { __raw_read_lock(lock); }
-unsigned long __raw_read_lock_irqsave__extern(rwlock_t *lock) { return __raw_read_lock_irqsave(lock); }
-void __raw_read_lock_irq__extern(rwlock_t *lock) { __raw_read_lock_irq(lock); }
-void __raw_read_lock_bh__extern(rwlock_t *lock) { __raw_read_lock_bh(lock); }
-unsigned long __raw_write_lock_irqsave__extern(rwlock_t *lock) { return __raw_write_lock_irqsave(lock); }
-void __raw_write_lock_irq__extern(rwlock_t *lock) { __raw_write_lock_irq(lock); }
-void __raw_write_lock_bh__extern(rwlock_t *lock) { __raw_write_lock_bh(lock); }
-void __raw_write_lock__extern(rwlock_t *lock) { __raw_write_lock(lock); }
-void __raw_write_unlock__extern(rwlock_t *lock) { __raw_write_unlock(lock); }
-void __raw_read_unlock__extern(rwlock_t *lock) { __raw_read_unlock(lock); }
-void __raw_read_unlock_irqrestore__extern(rwlock_t *lock, unsigned long flags) { __raw_read_unlock_irqrestore(lock, flags); }
-void __raw_read_unlock_irq__extern(rwlock_t *lock) { __raw_read_unlock_irq(lock); }
-void __raw_read_unlock_bh__extern(rwlock_t *lock) { __raw_read_unlock_bh(lock); }
-void __raw_write_unlock_irqrestore__extern(rwlock_t *lock, unsigned long flags) { __raw_write_unlock_irqrestore(lock, flags); }
-void __raw_write_unlock_irq__extern(rwlock_t *lock) { __raw_write_unlock_irq(lock); }
-void __raw_write_unlock_bh__extern(rwlock_t *lock) { __raw_write_unlock_bh(lock); }
 raw_spinlock_t * spinlock_check__extern(spinlock_t *lock) { return spinlock_check(lock); }
 void spin_lock__extern(spinlock_t *lock) { spin_lock(lock); }
 void spin_lock_bh__extern(spinlock_t *lock) { spin_lock_bh(lock); }
@@ -3800,124 +1399,10 @@ void __add_wait_queue_entry_tail__extern(struct wait_queue_head *wq_head, struct
 void __add_wait_queue_entry_tail_exclusive__extern(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry) { __add_wait_queue_entry_tail_exclusive(wq_head, wq_entry); }
 void __remove_wait_queue__extern(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry) { __remove_wait_queue(wq_head, wq_entry); }
 void wake_up_pollfree__extern(struct wait_queue_head *wq_head) { wake_up_pollfree(wq_head); }
-void osq_lock_init__extern(struct optimistic_spin_queue *lock) { osq_lock_init(lock); }
-bool osq_is_locked__extern(struct optimistic_spin_queue *lock) { return osq_is_locked(lock); }
-int __debug_locks_off__extern(void) { return __debug_locks_off(); }
-void debug_show_all_locks__extern(void) { debug_show_all_locks(); }
-void debug_show_held_locks__extern(struct task_struct *task) { debug_show_held_locks(task); }
-void debug_check_no_locks_freed__extern(const void *from, unsigned long len) { debug_check_no_locks_freed(from, len); }
-void debug_check_no_locks_held__extern(void) { debug_check_no_locks_held(); }
 void mutex_destroy__extern(struct mutex *lock) { mutex_destroy(lock); }
 void class_mutex_destructor__extern(struct mutex **p) { class_mutex_destructor(p); }
 struct mutex * class_mutex_constructor__extern(struct mutex *_T) { return class_mutex_constructor(_T); }
 void __free_mutex__extern(void *p) { __free_mutex(p); }
-void ww_mutex_init__extern(struct ww_mutex *lock, struct ww_class *ww_class) { ww_mutex_init(lock, ww_class); }
-void ww_acquire_init__extern(struct ww_acquire_ctx *ctx, struct ww_class *ww_class) { ww_acquire_init(ctx, ww_class); }
-void ww_acquire_done__extern(struct ww_acquire_ctx *ctx) { ww_acquire_done(ctx); }
-void ww_acquire_fini__extern(struct ww_acquire_ctx *ctx) { ww_acquire_fini(ctx); }
-void ww_mutex_lock_slow__extern(struct ww_mutex *lock, struct ww_acquire_ctx *ctx) { ww_mutex_lock_slow(lock, ctx); }
-int ww_mutex_lock_slow_interruptible__extern(struct ww_mutex *lock, struct ww_acquire_ctx *ctx) { return ww_mutex_lock_slow_interruptible(lock, ctx); }
-int ww_mutex_trylock__extern(struct ww_mutex *lock) { return ww_mutex_trylock(lock); }
-void ww_mutex_destroy__extern(struct ww_mutex *lock) { ww_mutex_destroy(lock); }
-bool ww_mutex_is_locked__extern(struct ww_mutex *lock) { return ww_mutex_is_locked(lock); }
-void __seqcount_init__extern(seqcount_t *s, const char *name, struct lock_class_key *key) { __seqcount_init(s, name, key); }
-seqcount_t * __seqprop_ptr__extern(seqcount_t *s) { return __seqprop_ptr(s); }
-unsigned int __seqprop_sequence__extern(const seqcount_t *s) { return __seqprop_sequence(s); }
-bool __seqprop_preemptible__extern(const seqcount_t *s) { return __seqprop_preemptible(s); }
-void __seqprop_assert__extern(const seqcount_t *s) { __seqprop_assert(s); }
-seqcount_t * __seqprop_raw_spinlock_ptr__extern(seqcount_raw_spinlock_t *s) { return __seqprop_raw_spinlock_ptr(s); }
-unsigned int __seqprop_raw_spinlock_sequence__extern(const seqcount_raw_spinlock_t *s) { return __seqprop_raw_spinlock_sequence(s); }
-bool __seqprop_raw_spinlock_preemptible__extern(const seqcount_raw_spinlock_t *s) { return __seqprop_raw_spinlock_preemptible(s); }
-void __seqprop_raw_spinlock_assert__extern(const seqcount_raw_spinlock_t *s) { __seqprop_raw_spinlock_assert(s); }
-seqcount_t * __seqprop_spinlock_ptr__extern(seqcount_spinlock_t *s) { return __seqprop_spinlock_ptr(s); }
-unsigned int __seqprop_spinlock_sequence__extern(const seqcount_spinlock_t *s) { return __seqprop_spinlock_sequence(s); }
-bool __seqprop_spinlock_preemptible__extern(const seqcount_spinlock_t *s) { return __seqprop_spinlock_preemptible(s); }
-void __seqprop_spinlock_assert__extern(const seqcount_spinlock_t *s) { __seqprop_spinlock_assert(s); }
-seqcount_t * __seqprop_rwlock_ptr__extern(seqcount_rwlock_t *s) { return __seqprop_rwlock_ptr(s); }
-unsigned int __seqprop_rwlock_sequence__extern(const seqcount_rwlock_t *s) { return __seqprop_rwlock_sequence(s); }
-bool __seqprop_rwlock_preemptible__extern(const seqcount_rwlock_t *s) { return __seqprop_rwlock_preemptible(s); }
-void __seqprop_rwlock_assert__extern(const seqcount_rwlock_t *s) { __seqprop_rwlock_assert(s); }
-seqcount_t * __seqprop_mutex_ptr__extern(seqcount_mutex_t *s) { return __seqprop_mutex_ptr(s); }
-unsigned int __seqprop_mutex_sequence__extern(const seqcount_mutex_t *s) { return __seqprop_mutex_sequence(s); }
-bool __seqprop_mutex_preemptible__extern(const seqcount_mutex_t *s) { return __seqprop_mutex_preemptible(s); }
-void __seqprop_mutex_assert__extern(const seqcount_mutex_t *s) { __seqprop_mutex_assert(s); }
-seqcount_t * __seqprop_ww_mutex_ptr__extern(seqcount_ww_mutex_t *s) { return __seqprop_ww_mutex_ptr(s); }
-unsigned int __seqprop_ww_mutex_sequence__extern(const seqcount_ww_mutex_t *s) { return __seqprop_ww_mutex_sequence(s); }
-bool __seqprop_ww_mutex_preemptible__extern(const seqcount_ww_mutex_t *s) { return __seqprop_ww_mutex_preemptible(s); }
-void __seqprop_ww_mutex_assert__extern(const seqcount_ww_mutex_t *s) { __seqprop_ww_mutex_assert(s); }
-int do___read_seqcount_retry__extern(const seqcount_t *s, unsigned int start) { return do___read_seqcount_retry(s, start); }
-int do_read_seqcount_retry__extern(const seqcount_t *s, unsigned int start) { return do_read_seqcount_retry(s, start); }
-void do_raw_write_seqcount_begin__extern(seqcount_t *s) { do_raw_write_seqcount_begin(s); }
-void do_raw_write_seqcount_end__extern(seqcount_t *s) { do_raw_write_seqcount_end(s); }
-void do_write_seqcount_begin_nested__extern(seqcount_t *s, int subclass) { do_write_seqcount_begin_nested(s, subclass); }
-void do_write_seqcount_begin__extern(seqcount_t *s) { do_write_seqcount_begin(s); }
-void do_write_seqcount_end__extern(seqcount_t *s) { do_write_seqcount_end(s); }
-void do_raw_write_seqcount_barrier__extern(seqcount_t *s) { do_raw_write_seqcount_barrier(s); }
-void do_write_seqcount_invalidate__extern(seqcount_t *s) { do_write_seqcount_invalidate(s); }
-unsigned int raw_read_seqcount_latch__extern(const seqcount_latch_t *s) { return raw_read_seqcount_latch(s); }
-int read_seqcount_latch_retry__extern(const seqcount_latch_t *s, unsigned int start) { return read_seqcount_latch_retry(s, start); }
-void raw_write_seqcount_latch__extern(seqcount_latch_t *s) { raw_write_seqcount_latch(s); }
-unsigned int read_seqbegin__extern(const seqlock_t *sl) { return read_seqbegin(sl); }
-unsigned int read_seqretry__extern(const seqlock_t *sl, unsigned int start) { return read_seqretry(sl, start); }
-void write_seqlock__extern(seqlock_t *sl) { write_seqlock(sl); }
-void write_sequnlock__extern(seqlock_t *sl) { write_sequnlock(sl); }
-void write_seqlock_bh__extern(seqlock_t *sl) { write_seqlock_bh(sl); }
-void write_sequnlock_bh__extern(seqlock_t *sl) { write_sequnlock_bh(sl); }
-void write_seqlock_irq__extern(seqlock_t *sl) { write_seqlock_irq(sl); }
-void write_sequnlock_irq__extern(seqlock_t *sl) { write_sequnlock_irq(sl); }
-unsigned long __write_seqlock_irqsave__extern(seqlock_t *sl) { return __write_seqlock_irqsave(sl); }
-void write_sequnlock_irqrestore__extern(seqlock_t *sl, unsigned long flags) { write_sequnlock_irqrestore(sl, flags); }
-void read_seqlock_excl__extern(seqlock_t *sl) { read_seqlock_excl(sl); }
-void read_sequnlock_excl__extern(seqlock_t *sl) { read_sequnlock_excl(sl); }
-void read_seqlock_excl_bh__extern(seqlock_t *sl) { read_seqlock_excl_bh(sl); }
-void read_sequnlock_excl_bh__extern(seqlock_t *sl) { read_sequnlock_excl_bh(sl); }
-void read_seqlock_excl_irq__extern(seqlock_t *sl) { read_seqlock_excl_irq(sl); }
-void read_sequnlock_excl_irq__extern(seqlock_t *sl) { read_sequnlock_excl_irq(sl); }
-unsigned long __read_seqlock_excl_irqsave__extern(seqlock_t *sl) { return __read_seqlock_excl_irqsave(sl); }
-void read_sequnlock_excl_irqrestore__extern(seqlock_t *sl, unsigned long flags) { read_sequnlock_excl_irqrestore(sl, flags); }
-void read_seqbegin_or_lock__extern(seqlock_t *lock, int *seq) { read_seqbegin_or_lock(lock, seq); }
-int need_seqretry__extern(seqlock_t *lock, int seq) { return need_seqretry(lock, seq); }
-void done_seqretry__extern(seqlock_t *lock, int seq) { done_seqretry(lock, seq); }
-unsigned long read_seqbegin_or_lock_irqsave__extern(seqlock_t *lock, int *seq) { return read_seqbegin_or_lock_irqsave(lock, seq); }
-void done_seqretry_irqrestore__extern(seqlock_t *lock, int seq, unsigned long flags) { done_seqretry_irqrestore(lock, seq, flags); }
-unsigned int __nodemask_pr_numnodes__extern(const nodemask_t *m) { return __nodemask_pr_numnodes(m); }
-const unsigned long * __nodemask_pr_bits__extern(const nodemask_t *m) { return __nodemask_pr_bits(m); }
-void __node_set__extern(int node, nodemask_t *dstp) { __node_set(node, dstp); }
-void __node_clear__extern(int node, nodemask_t *dstp) { __node_clear(node, dstp); }
-void __nodes_setall__extern(nodemask_t *dstp, unsigned int nbits) { __nodes_setall(dstp, nbits); }
-void __nodes_clear__extern(nodemask_t *dstp, unsigned int nbits) { __nodes_clear(dstp, nbits); }
-bool __node_test_and_set__extern(int node, nodemask_t *addr) { return __node_test_and_set(node, addr); }
-void __nodes_and__extern(nodemask_t *dstp, const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits) { __nodes_and(dstp, src1p, src2p, nbits); }
-void __nodes_or__extern(nodemask_t *dstp, const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits) { __nodes_or(dstp, src1p, src2p, nbits); }
-void __nodes_xor__extern(nodemask_t *dstp, const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits) { __nodes_xor(dstp, src1p, src2p, nbits); }
-void __nodes_andnot__extern(nodemask_t *dstp, const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits) { __nodes_andnot(dstp, src1p, src2p, nbits); }
-void __nodes_complement__extern(nodemask_t *dstp, const nodemask_t *srcp, unsigned int nbits) { __nodes_complement(dstp, srcp, nbits); }
-bool __nodes_equal__extern(const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits) { return __nodes_equal(src1p, src2p, nbits); }
-bool __nodes_intersects__extern(const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits) { return __nodes_intersects(src1p, src2p, nbits); }
-bool __nodes_subset__extern(const nodemask_t *src1p, const nodemask_t *src2p, unsigned int nbits) { return __nodes_subset(src1p, src2p, nbits); }
-bool __nodes_empty__extern(const nodemask_t *srcp, unsigned int nbits) { return __nodes_empty(srcp, nbits); }
-bool __nodes_full__extern(const nodemask_t *srcp, unsigned int nbits) { return __nodes_full(srcp, nbits); }
-int __nodes_weight__extern(const nodemask_t *srcp, unsigned int nbits) { return __nodes_weight(srcp, nbits); }
-void __nodes_shift_right__extern(nodemask_t *dstp, const nodemask_t *srcp, int n, int nbits) { __nodes_shift_right(dstp, srcp, n, nbits); }
-void __nodes_shift_left__extern(nodemask_t *dstp, const nodemask_t *srcp, int n, int nbits) { __nodes_shift_left(dstp, srcp, n, nbits); }
-unsigned int __first_node__extern(const nodemask_t *srcp) { return __first_node(srcp); }
-unsigned int __next_node__extern(int n, const nodemask_t *srcp) { return __next_node(n, srcp); }
-void init_nodemask_of_node__extern(nodemask_t *mask, int node) { init_nodemask_of_node(mask, node); }
-unsigned int __first_unset_node__extern(const nodemask_t *maskp) { return __first_unset_node(maskp); }
-int __nodemask_parse_user__extern(const char *buf, int len, nodemask_t *dstp, int nbits) { return __nodemask_parse_user(buf, len, dstp, nbits); }
-int __nodelist_parse__extern(const char *buf, nodemask_t *dstp, int nbits) { return __nodelist_parse(buf, dstp, nbits); }
-int __node_remap__extern(int oldbit, const nodemask_t *oldp, const nodemask_t *newp, int nbits) { return __node_remap(oldbit, oldp, newp, nbits); }
-void __nodes_remap__extern(nodemask_t *dstp, const nodemask_t *srcp, const nodemask_t *oldp, const nodemask_t *newp, int nbits) { __nodes_remap(dstp, srcp, oldp, newp, nbits); }
-void __nodes_onto__extern(nodemask_t *dstp, const nodemask_t *origp, const nodemask_t *relmapp, int nbits) { __nodes_onto(dstp, origp, relmapp, nbits); }
-void __nodes_fold__extern(nodemask_t *dstp, const nodemask_t *origp, int sz, int nbits) { __nodes_fold(dstp, origp, sz, nbits); }
-int node_state__extern(int node, enum node_states state) { return node_state(node, state); }
-void node_set_state__extern(int node, enum node_states state) { node_set_state(node, state); }
-void node_clear_state__extern(int node, enum node_states state) { node_clear_state(node, state); }
-int num_node_state__extern(enum node_states state) { return num_node_state(state); }
-unsigned int next_online_node__extern(int nid) { return next_online_node(nid); }
-unsigned int next_memory_node__extern(int nid) { return next_memory_node(nid); }
-void node_set_online__extern(int nid) { node_set_online(nid); }
-void node_set_offline__extern(int nid) { node_set_offline(nid); }
 void __rcu_read_lock__extern(void) { __rcu_read_lock(); }
 void __rcu_read_unlock__extern(void) { __rcu_read_unlock(); }
 int rcu_preempt_depth__extern(void) { return rcu_preempt_depth(); }
@@ -3926,8 +1411,6 @@ void rcu_user_exit__extern(void) { rcu_user_exit(); }
 void rcu_init_nohz__extern(void) { rcu_init_nohz(); }
 void rcu_nocb_flush_deferred_wakeup__extern(void) { rcu_nocb_flush_deferred_wakeup(); }
 bool rcu_trace_implies_rcu_gp__extern(void) { return rcu_trace_implies_rcu_gp(); }
-void rcu_virt_note_context_switch__extern(int cpu) { rcu_virt_note_context_switch(cpu); }
-void rcu_irq_exit_check_preempt__extern(void) { rcu_irq_exit_check_preempt(); }
 void init_rcu_head__extern(struct callback_head *head) { init_rcu_head(head); }
 void destroy_rcu_head__extern(struct callback_head *head) { destroy_rcu_head(head); }
 void init_rcu_head_on_stack__extern(struct callback_head *head) { init_rcu_head_on_stack(head); }
@@ -3949,21 +1432,6 @@ void rcu_head_init__extern(struct callback_head *rhp) { rcu_head_init(rhp); }
 bool rcu_head_after_call_rcu__extern(struct callback_head *rhp, rcu_callback_t f) { return rcu_head_after_call_rcu(rhp, f); }
 void class_rcu_destructor__extern(class_rcu_t *_T) { class_rcu_destructor(_T); }
 class_rcu_t class_rcu_constructor__extern(void) { return class_rcu_constructor(); }
-void rb_link_node__extern(struct rb_node *node, struct rb_node *parent, struct rb_node **rb_link) { rb_link_node(node, parent, rb_link); }
-void rb_link_node_rcu__extern(struct rb_node *node, struct rb_node *parent, struct rb_node **rb_link) { rb_link_node_rcu(node, parent, rb_link); }
-void rb_insert_color_cached__extern(struct rb_node *node, struct rb_root_cached *root, bool leftmost) { rb_insert_color_cached(node, root, leftmost); }
-void rb_erase_cached__extern(struct rb_node *node, struct rb_root_cached *root) { rb_erase_cached(node, root); }
-void rb_replace_node_cached__extern(struct rb_node *victim, struct rb_node *new, struct rb_root_cached *root) { rb_replace_node_cached(victim, new, root); }
-int rwsem_is_locked__extern(struct rw_semaphore *sem) { return rwsem_is_locked(sem); }
-int rwsem_is_contended__extern(struct rw_semaphore *sem) { return rwsem_is_contended(sem); }
-void class_rwsem_read_destructor__extern(struct rw_semaphore **p) { class_rwsem_read_destructor(p); }
-struct rw_semaphore * class_rwsem_read_constructor__extern(struct rw_semaphore *_T) { return class_rwsem_read_constructor(_T); }
-void class_rwsem_write_destructor__extern(struct rw_semaphore **p) { class_rwsem_write_destructor(p); }
-struct rw_semaphore * class_rwsem_write_constructor__extern(struct rw_semaphore *_T) { return class_rwsem_write_constructor(_T); }
-void __free_up_read__extern(void *p) { __free_up_read(p); }
-void __free_up_write__extern(void *p) { __free_up_write(p); }
-int swait_active__extern(struct swait_queue_head *wq) { return swait_active(wq); }
-bool swq_has_sleeper__extern(struct swait_queue_head *wq) { return swq_has_sleeper(wq); }
 void complete_acquire__extern(struct completion *x) { complete_acquire(x); }
 void complete_release__extern(struct completion *x) { complete_release(x); }
 void __init_completion__extern(struct completion *x) { __init_completion(x); }
@@ -4017,17 +1485,6 @@ time64_t ktime_get_boottime_seconds__extern(void) { return ktime_get_boottime_se
 void ktime_get_clocktai_ts64__extern(struct timespec64 *ts) { ktime_get_clocktai_ts64(ts); }
 void ktime_get_coarse_clocktai_ts64__extern(struct timespec64 *ts) { ktime_get_coarse_clocktai_ts64(ts); }
 time64_t ktime_get_clocktai_seconds__extern(void) { return ktime_get_clocktai_seconds(); }
-unsigned long get_seconds__extern(void) { return get_seconds(); }
-void debug_object_init__extern(void *addr, const struct debug_obj_descr *descr) { debug_object_init(addr, descr); }
-void debug_object_init_on_stack__extern(void *addr, const struct debug_obj_descr *descr) { debug_object_init_on_stack(addr, descr); }
-int debug_object_activate__extern(void *addr, const struct debug_obj_descr *descr) { return debug_object_activate(addr, descr); }
-void debug_object_deactivate__extern(void *addr, const struct debug_obj_descr *descr) { debug_object_deactivate(addr, descr); }
-void debug_object_destroy__extern(void *addr, const struct debug_obj_descr *descr) { debug_object_destroy(addr, descr); }
-void debug_object_free__extern(void *addr, const struct debug_obj_descr *descr) { debug_object_free(addr, descr); }
-void debug_object_assert_init__extern(void *addr, const struct debug_obj_descr *descr) { debug_object_assert_init(addr, descr); }
-void debug_objects_early_init__extern(void) { debug_objects_early_init(); }
-void debug_objects_mem_init__extern(void) { debug_objects_mem_init(); }
-void debug_check_no_obj_freed__extern(const void *address, unsigned long size) { debug_check_no_obj_freed(address, size); }
 void init_timer_on_stack_key__extern(struct timer_list *timer, void (*func) (struct timer_list *), unsigned int flags, const char *name, struct lock_class_key *key) { init_timer_on_stack_key(timer, func, flags, name, key); }
 void destroy_timer_on_stack__extern(struct timer_list *timer) { destroy_timer_on_stack(timer); }
 int timer_pending__extern(const struct timer_list *timer) { return timer_pending(timer); }
@@ -4047,286 +1504,6 @@ void flush_scheduled_work__extern(void) { flush_scheduled_work(); }
 bool schedule_delayed_work_on__extern(int cpu, struct delayed_work *dwork, unsigned long delay) { return schedule_delayed_work_on(cpu, dwork, delay); }
 bool schedule_delayed_work__extern(struct delayed_work *dwork, unsigned long delay) { return schedule_delayed_work(dwork, delay); }
 void wq_watchdog_touch__extern(int cpu) { wq_watchdog_touch(cpu); }
-int srcu_read_lock_held__extern(const struct srcu_struct *ssp) { return srcu_read_lock_held(ssp); }
-int srcu_read_lock__extern(struct srcu_struct *ssp) { return srcu_read_lock(ssp); }
-int srcu_read_lock_notrace__extern(struct srcu_struct *ssp) { return srcu_read_lock_notrace(ssp); }
-void srcu_read_unlock__extern(struct srcu_struct *ssp, int idx) { srcu_read_unlock(ssp, idx); }
-void srcu_read_unlock_notrace__extern(struct srcu_struct *ssp, int idx) { srcu_read_unlock_notrace(ssp, idx); }
-void smp_mb__after_srcu_read_unlock__extern(void) { smp_mb__after_srcu_read_unlock(); }
-void class_srcu_destructor__extern(class_srcu_t *_T) { class_srcu_destructor(_T); }
-class_srcu_t class_srcu_constructor__extern(struct srcu_struct *l) { return class_srcu_constructor(l); }
-int notifier_from_errno__extern(int err) { return notifier_from_errno(err); }
-int notifier_to_errno__extern(int ret) { return notifier_to_errno(ret); }
-atomic_t * compound_mapcount_ptr__extern(struct page *page) { return compound_mapcount_ptr(page); }
-atomic_t * compound_pincount_ptr__extern(struct page *page) { return compound_pincount_ptr(page); }
-void set_page_private__extern(struct page *page, unsigned long private) { set_page_private(page, private); }
-void mm_init_cpumask__extern(struct mm_struct *mm) { mm_init_cpumask(mm); }
-cpumask_t * mm_cpumask__extern(struct mm_struct *mm) { return mm_cpumask(mm); }
-void init_tlb_flush_pending__extern(struct mm_struct *mm) { init_tlb_flush_pending(mm); }
-void inc_tlb_flush_pending__extern(struct mm_struct *mm) { inc_tlb_flush_pending(mm); }
-void dec_tlb_flush_pending__extern(struct mm_struct *mm) { dec_tlb_flush_pending(mm); }
-bool mm_tlb_flush_pending__extern(struct mm_struct *mm) { return mm_tlb_flush_pending(mm); }
-bool mm_tlb_flush_nested__extern(struct mm_struct *mm) { return mm_tlb_flush_nested(mm); }
-struct page * compound_head__extern(struct page *page) { return compound_head(page); }
-int PageTail__extern(struct page *page) { return PageTail(page); }
-int PageCompound__extern(struct page *page) { return PageCompound(page); }
-int PagePoisoned__extern(const struct page *page) { return PagePoisoned(page); }
-void page_init_poison__extern(struct page *page, size_t size) { page_init_poison(page, size); }
-int PageLocked__extern(struct page *page) { return PageLocked(page); }
-void __SetPageLocked__extern(struct page *page) { __SetPageLocked(page); }
-void __ClearPageLocked__extern(struct page *page) { __ClearPageLocked(page); }
-int PageWaiters__extern(struct page *page) { return PageWaiters(page); }
-void SetPageWaiters__extern(struct page *page) { SetPageWaiters(page); }
-void ClearPageWaiters__extern(struct page *page) { ClearPageWaiters(page); }
-void __ClearPageWaiters__extern(struct page *page) { __ClearPageWaiters(page); }
-int PageError__extern(struct page *page) { return PageError(page); }
-void SetPageError__extern(struct page *page) { SetPageError(page); }
-void ClearPageError__extern(struct page *page) { ClearPageError(page); }
-int TestClearPageError__extern(struct page *page) { return TestClearPageError(page); }
-int PageReferenced__extern(struct page *page) { return PageReferenced(page); }
-void SetPageReferenced__extern(struct page *page) { SetPageReferenced(page); }
-void ClearPageReferenced__extern(struct page *page) { ClearPageReferenced(page); }
-int TestClearPageReferenced__extern(struct page *page) { return TestClearPageReferenced(page); }
-void __SetPageReferenced__extern(struct page *page) { __SetPageReferenced(page); }
-int PageDirty__extern(struct page *page) { return PageDirty(page); }
-void SetPageDirty__extern(struct page *page) { SetPageDirty(page); }
-void ClearPageDirty__extern(struct page *page) { ClearPageDirty(page); }
-int TestSetPageDirty__extern(struct page *page) { return TestSetPageDirty(page); }
-int TestClearPageDirty__extern(struct page *page) { return TestClearPageDirty(page); }
-void __ClearPageDirty__extern(struct page *page) { __ClearPageDirty(page); }
-int PageLRU__extern(struct page *page) { return PageLRU(page); }
-void SetPageLRU__extern(struct page *page) { SetPageLRU(page); }
-void ClearPageLRU__extern(struct page *page) { ClearPageLRU(page); }
-void __ClearPageLRU__extern(struct page *page) { __ClearPageLRU(page); }
-int PageActive__extern(struct page *page) { return PageActive(page); }
-void SetPageActive__extern(struct page *page) { SetPageActive(page); }
-void ClearPageActive__extern(struct page *page) { ClearPageActive(page); }
-void __ClearPageActive__extern(struct page *page) { __ClearPageActive(page); }
-int TestClearPageActive__extern(struct page *page) { return TestClearPageActive(page); }
-int PageWorkingset__extern(struct page *page) { return PageWorkingset(page); }
-void SetPageWorkingset__extern(struct page *page) { SetPageWorkingset(page); }
-void ClearPageWorkingset__extern(struct page *page) { ClearPageWorkingset(page); }
-int TestClearPageWorkingset__extern(struct page *page) { return TestClearPageWorkingset(page); }
-int PageSlab__extern(struct page *page) { return PageSlab(page); }
-void __SetPageSlab__extern(struct page *page) { __SetPageSlab(page); }
-void __ClearPageSlab__extern(struct page *page) { __ClearPageSlab(page); }
-int PageSlobFree__extern(struct page *page) { return PageSlobFree(page); }
-void __SetPageSlobFree__extern(struct page *page) { __SetPageSlobFree(page); }
-void __ClearPageSlobFree__extern(struct page *page) { __ClearPageSlobFree(page); }
-int PageChecked__extern(struct page *page) { return PageChecked(page); }
-void SetPageChecked__extern(struct page *page) { SetPageChecked(page); }
-void ClearPageChecked__extern(struct page *page) { ClearPageChecked(page); }
-int PagePinned__extern(struct page *page) { return PagePinned(page); }
-void SetPagePinned__extern(struct page *page) { SetPagePinned(page); }
-void ClearPagePinned__extern(struct page *page) { ClearPagePinned(page); }
-int TestSetPagePinned__extern(struct page *page) { return TestSetPagePinned(page); }
-int TestClearPagePinned__extern(struct page *page) { return TestClearPagePinned(page); }
-int PageSavePinned__extern(struct page *page) { return PageSavePinned(page); }
-void SetPageSavePinned__extern(struct page *page) { SetPageSavePinned(page); }
-void ClearPageSavePinned__extern(struct page *page) { ClearPageSavePinned(page); }
-int PageForeign__extern(struct page *page) { return PageForeign(page); }
-void SetPageForeign__extern(struct page *page) { SetPageForeign(page); }
-void ClearPageForeign__extern(struct page *page) { ClearPageForeign(page); }
-int PageXenRemapped__extern(struct page *page) { return PageXenRemapped(page); }
-void SetPageXenRemapped__extern(struct page *page) { SetPageXenRemapped(page); }
-void ClearPageXenRemapped__extern(struct page *page) { ClearPageXenRemapped(page); }
-int TestClearPageXenRemapped__extern(struct page *page) { return TestClearPageXenRemapped(page); }
-int PageReserved__extern(struct page *page) { return PageReserved(page); }
-void SetPageReserved__extern(struct page *page) { SetPageReserved(page); }
-void ClearPageReserved__extern(struct page *page) { ClearPageReserved(page); }
-void __ClearPageReserved__extern(struct page *page) { __ClearPageReserved(page); }
-void __SetPageReserved__extern(struct page *page) { __SetPageReserved(page); }
-int PageSwapBacked__extern(struct page *page) { return PageSwapBacked(page); }
-void SetPageSwapBacked__extern(struct page *page) { SetPageSwapBacked(page); }
-void ClearPageSwapBacked__extern(struct page *page) { ClearPageSwapBacked(page); }
-void __ClearPageSwapBacked__extern(struct page *page) { __ClearPageSwapBacked(page); }
-void __SetPageSwapBacked__extern(struct page *page) { __SetPageSwapBacked(page); }
-int PagePrivate__extern(struct page *page) { return PagePrivate(page); }
-void SetPagePrivate__extern(struct page *page) { SetPagePrivate(page); }
-void ClearPagePrivate__extern(struct page *page) { ClearPagePrivate(page); }
-void __SetPagePrivate__extern(struct page *page) { __SetPagePrivate(page); }
-void __ClearPagePrivate__extern(struct page *page) { __ClearPagePrivate(page); }
-int PagePrivate2__extern(struct page *page) { return PagePrivate2(page); }
-void SetPagePrivate2__extern(struct page *page) { SetPagePrivate2(page); }
-void ClearPagePrivate2__extern(struct page *page) { ClearPagePrivate2(page); }
-int TestSetPagePrivate2__extern(struct page *page) { return TestSetPagePrivate2(page); }
-int TestClearPagePrivate2__extern(struct page *page) { return TestClearPagePrivate2(page); }
-int PageOwnerPriv1__extern(struct page *page) { return PageOwnerPriv1(page); }
-void SetPageOwnerPriv1__extern(struct page *page) { SetPageOwnerPriv1(page); }
-void ClearPageOwnerPriv1__extern(struct page *page) { ClearPageOwnerPriv1(page); }
-int TestClearPageOwnerPriv1__extern(struct page *page) { return TestClearPageOwnerPriv1(page); }
-int PageWriteback__extern(struct page *page) { return PageWriteback(page); }
-int TestSetPageWriteback__extern(struct page *page) { return TestSetPageWriteback(page); }
-int TestClearPageWriteback__extern(struct page *page) { return TestClearPageWriteback(page); }
-int PageMappedToDisk__extern(struct page *page) { return PageMappedToDisk(page); }
-void SetPageMappedToDisk__extern(struct page *page) { SetPageMappedToDisk(page); }
-void ClearPageMappedToDisk__extern(struct page *page) { ClearPageMappedToDisk(page); }
-int PageReclaim__extern(struct page *page) { return PageReclaim(page); }
-void SetPageReclaim__extern(struct page *page) { SetPageReclaim(page); }
-void ClearPageReclaim__extern(struct page *page) { ClearPageReclaim(page); }
-int TestClearPageReclaim__extern(struct page *page) { return TestClearPageReclaim(page); }
-int PageReadahead__extern(struct page *page) { return PageReadahead(page); }
-void SetPageReadahead__extern(struct page *page) { SetPageReadahead(page); }
-void ClearPageReadahead__extern(struct page *page) { ClearPageReadahead(page); }
-int TestClearPageReadahead__extern(struct page *page) { return TestClearPageReadahead(page); }
-int PageHighMem__extern(const struct page *page) { return PageHighMem(page); }
-void SetPageHighMem__extern(struct page *page) { SetPageHighMem(page); }
-void ClearPageHighMem__extern(struct page *page) { ClearPageHighMem(page); }
-int PageSwapCache__extern(struct page *page) { return PageSwapCache(page); }
-void SetPageSwapCache__extern(struct page *page) { SetPageSwapCache(page); }
-void ClearPageSwapCache__extern(struct page *page) { ClearPageSwapCache(page); }
-int PageUnevictable__extern(struct page *page) { return PageUnevictable(page); }
-void SetPageUnevictable__extern(struct page *page) { SetPageUnevictable(page); }
-void ClearPageUnevictable__extern(struct page *page) { ClearPageUnevictable(page); }
-void __ClearPageUnevictable__extern(struct page *page) { __ClearPageUnevictable(page); }
-int TestClearPageUnevictable__extern(struct page *page) { return TestClearPageUnevictable(page); }
-int PageMlocked__extern(struct page *page) { return PageMlocked(page); }
-void SetPageMlocked__extern(struct page *page) { SetPageMlocked(page); }
-void ClearPageMlocked__extern(struct page *page) { ClearPageMlocked(page); }
-void __ClearPageMlocked__extern(struct page *page) { __ClearPageMlocked(page); }
-int TestSetPageMlocked__extern(struct page *page) { return TestSetPageMlocked(page); }
-int TestClearPageMlocked__extern(struct page *page) { return TestClearPageMlocked(page); }
-int PageUncached__extern(struct page *page) { return PageUncached(page); }
-void SetPageUncached__extern(struct page *page) { SetPageUncached(page); }
-void ClearPageUncached__extern(struct page *page) { ClearPageUncached(page); }
-int PageHWPoison__extern(struct page *page) { return PageHWPoison(page); }
-void SetPageHWPoison__extern(struct page *page) { SetPageHWPoison(page); }
-void ClearPageHWPoison__extern(struct page *page) { ClearPageHWPoison(page); }
-int TestSetPageHWPoison__extern(struct page *page) { return TestSetPageHWPoison(page); }
-int TestClearPageHWPoison__extern(struct page *page) { return TestClearPageHWPoison(page); }
-int PageReported__extern(struct page *page) { return PageReported(page); }
-void __SetPageReported__extern(struct page *page) { __SetPageReported(page); }
-void __ClearPageReported__extern(struct page *page) { __ClearPageReported(page); }
-int PageMappingFlags__extern(struct page *page) { return PageMappingFlags(page); }
-int PageAnon__extern(struct page *page) { return PageAnon(page); }
-int __PageMovable__extern(struct page *page) { return __PageMovable(page); }
-int PageKsm__extern(struct page *page) { return PageKsm(page); }
-int PageUptodate__extern(struct page *page) { return PageUptodate(page); }
-void __SetPageUptodate__extern(struct page *page) { __SetPageUptodate(page); }
-void SetPageUptodate__extern(struct page *page) { SetPageUptodate(page); }
-void ClearPageUptodate__extern(struct page *page) { ClearPageUptodate(page); }
-void set_page_writeback__extern(struct page *page) { set_page_writeback(page); }
-void set_page_writeback_keepwrite__extern(struct page *page) { set_page_writeback_keepwrite(page); }
-int PageHead__extern(struct page *page) { return PageHead(page); }
-void __SetPageHead__extern(struct page *page) { __SetPageHead(page); }
-void __ClearPageHead__extern(struct page *page) { __ClearPageHead(page); }
-void ClearPageHead__extern(struct page *page) { ClearPageHead(page); }
-void set_compound_head__extern(struct page *page, struct page *head) { set_compound_head(page, head); }
-void clear_compound_head__extern(struct page *page) { clear_compound_head(page); }
-void ClearPageCompound__extern(struct page *page) { ClearPageCompound(page); }
-int PageTransHuge__extern(struct page *page) { return PageTransHuge(page); }
-int PageTransCompound__extern(struct page *page) { return PageTransCompound(page); }
-int PageTransCompoundMap__extern(struct page *page) { return PageTransCompoundMap(page); }
-int PageTransTail__extern(struct page *page) { return PageTransTail(page); }
-int PageDoubleMap__extern(struct page *page) { return PageDoubleMap(page); }
-void SetPageDoubleMap__extern(struct page *page) { SetPageDoubleMap(page); }
-void ClearPageDoubleMap__extern(struct page *page) { ClearPageDoubleMap(page); }
-int TestSetPageDoubleMap__extern(struct page *page) { return TestSetPageDoubleMap(page); }
-int TestClearPageDoubleMap__extern(struct page *page) { return TestClearPageDoubleMap(page); }
-int page_has_type__extern(struct page *page) { return page_has_type(page); }
-int PageBuddy__extern(struct page *page) { return PageBuddy(page); }
-void __SetPageBuddy__extern(struct page *page) { __SetPageBuddy(page); }
-void __ClearPageBuddy__extern(struct page *page) { __ClearPageBuddy(page); }
-int PageOffline__extern(struct page *page) { return PageOffline(page); }
-void __SetPageOffline__extern(struct page *page) { __SetPageOffline(page); }
-void __ClearPageOffline__extern(struct page *page) { __ClearPageOffline(page); }
-int PageKmemcg__extern(struct page *page) { return PageKmemcg(page); }
-void __SetPageKmemcg__extern(struct page *page) { __SetPageKmemcg(page); }
-void __ClearPageKmemcg__extern(struct page *page) { __ClearPageKmemcg(page); }
-int PageTable__extern(struct page *page) { return PageTable(page); }
-void __SetPageTable__extern(struct page *page) { __SetPageTable(page); }
-void __ClearPageTable__extern(struct page *page) { __ClearPageTable(page); }
-int PageGuard__extern(struct page *page) { return PageGuard(page); }
-void __SetPageGuard__extern(struct page *page) { __SetPageGuard(page); }
-void __ClearPageGuard__extern(struct page *page) { __ClearPageGuard(page); }
-int PageIsolated__extern(struct page *page) { return PageIsolated(page); }
-void __SetPageIsolated__extern(struct page *page) { __SetPageIsolated(page); }
-void __ClearPageIsolated__extern(struct page *page) { __ClearPageIsolated(page); }
-int PageSlabPfmemalloc__extern(struct page *page) { return PageSlabPfmemalloc(page); }
-void SetPageSlabPfmemalloc__extern(struct page *page) { SetPageSlabPfmemalloc(page); }
-void __ClearPageSlabPfmemalloc__extern(struct page *page) { __ClearPageSlabPfmemalloc(page); }
-void ClearPageSlabPfmemalloc__extern(struct page *page) { ClearPageSlabPfmemalloc(page); }
-int page_has_private__extern(struct page *page) { return page_has_private(page); }
-bool is_migrate_movable__extern(int mt) { return is_migrate_movable(mt); }
-struct page * get_page_from_free_area__extern(struct free_area *area, int migratetype) { return get_page_from_free_area(area, migratetype); }
-bool free_area_empty__extern(struct free_area *area, int migratetype) { return free_area_empty(area, migratetype); }
-bool vmstat_item_in_bytes__extern(int idx) { return vmstat_item_in_bytes(idx); }
-bool is_file_lru__extern(enum lru_list lru) { return is_file_lru(lru); }
-bool is_active_lru__extern(enum lru_list lru) { return is_active_lru(lru); }
-unsigned long zone_managed_pages__extern(struct zone *zone) { return zone_managed_pages(zone); }
-unsigned long zone_end_pfn__extern(const struct zone *zone) { return zone_end_pfn(zone); }
-bool zone_spans_pfn__extern(const struct zone *zone, unsigned long pfn) { return zone_spans_pfn(zone, pfn); }
-bool zone_is_initialized__extern(struct zone *zone) { return zone_is_initialized(zone); }
-bool zone_is_empty__extern(struct zone *zone) { return zone_is_empty(zone); }
-bool zone_intersects__extern(struct zone *zone, unsigned long start_pfn, unsigned long nr_pages) { return zone_intersects(zone, start_pfn, nr_pages); }
-unsigned long pgdat_end_pfn__extern(pg_data_t *pgdat) { return pgdat_end_pfn(pgdat); }
-bool pgdat_is_empty__extern(pg_data_t *pgdat) { return pgdat_is_empty(pgdat); }
-unsigned int zone_span_seqbegin__extern(struct zone *zone) { return zone_span_seqbegin(zone); }
-int zone_span_seqretry__extern(struct zone *zone, unsigned int iv) { return zone_span_seqretry(zone, iv); }
-void zone_span_writelock__extern(struct zone *zone) { zone_span_writelock(zone); }
-void zone_span_writeunlock__extern(struct zone *zone) { zone_span_writeunlock(zone); }
-void zone_seqlock_init__extern(struct zone *zone) { zone_seqlock_init(zone); }
-bool movable_node_is_enabled__extern(void) { return movable_node_is_enabled(); }
-void arch_refresh_nodedata__extern(int nid, pg_data_t *pgdat) { arch_refresh_nodedata(nid, pgdat); }
-void pgdat_resize_lock__extern(struct pglist_data *pgdat, unsigned long *flags) { pgdat_resize_lock(pgdat, flags); }
-void pgdat_resize_unlock__extern(struct pglist_data *pgdat, unsigned long *flags) { pgdat_resize_unlock(pgdat, flags); }
-void pgdat_resize_init__extern(struct pglist_data *pgdat) { pgdat_resize_init(pgdat); }
-struct pglist_data * lruvec_pgdat__extern(struct lruvec *lruvec) { return lruvec_pgdat(lruvec); }
-int local_memory_node__extern(int node_id) { return local_memory_node(node_id); }
-bool managed_zone__extern(struct zone *zone) { return managed_zone(zone); }
-bool populated_zone__extern(struct zone *zone) { return populated_zone(zone); }
-int zone_to_nid__extern(struct zone *zone) { return zone_to_nid(zone); }
-void zone_set_nid__extern(struct zone *zone, int nid) { zone_set_nid(zone, nid); }
-int is_highmem_idx__extern(enum zone_type idx) { return is_highmem_idx(idx); }
-int is_highmem__extern(struct zone *zone) { return is_highmem(zone); }
-struct zone * zonelist_zone__extern(struct zoneref *zoneref) { return zonelist_zone(zoneref); }
-int zonelist_zone_idx__extern(struct zoneref *zoneref) { return zonelist_zone_idx(zoneref); }
-int zonelist_node_idx__extern(struct zoneref *zoneref) { return zonelist_node_idx(zoneref); }
-struct zoneref * next_zones_zonelist__extern(struct zoneref *z, enum zone_type highest_zoneidx, nodemask_t *nodes) { return next_zones_zonelist(z, highest_zoneidx, nodes); }
-struct zoneref * first_zones_zonelist__extern(struct zonelist *zonelist, enum zone_type highest_zoneidx, nodemask_t *nodes) { return first_zones_zonelist(zonelist, highest_zoneidx, nodes); }
-bool movable_only_nodes__extern(nodemask_t *nodes) { return movable_only_nodes(nodes); }
-unsigned long pfn_to_section_nr__extern(unsigned long pfn) { return pfn_to_section_nr(pfn); }
-unsigned long section_nr_to_pfn__extern(unsigned long sec) { return section_nr_to_pfn(sec); }
-unsigned long * section_to_usemap__extern(struct mem_section *ms) { return section_to_usemap(ms); }
-struct mem_section * __nr_to_section__extern(unsigned long nr) { return __nr_to_section(nr); }
-struct page * __section_mem_map_addr__extern(struct mem_section *section) { return __section_mem_map_addr(section); }
-int present_section__extern(struct mem_section *section) { return present_section(section); }
-int present_section_nr__extern(unsigned long nr) { return present_section_nr(nr); }
-int valid_section__extern(struct mem_section *section) { return valid_section(section); }
-int early_section__extern(struct mem_section *section) { return early_section(section); }
-int valid_section_nr__extern(unsigned long nr) { return valid_section_nr(nr); }
-int online_section__extern(struct mem_section *section) { return online_section(section); }
-int online_section_nr__extern(unsigned long nr) { return online_section_nr(nr); }
-struct mem_section * __pfn_to_section__extern(unsigned long pfn) { return __pfn_to_section(pfn); }
-int subsection_map_index__extern(unsigned long pfn) { return subsection_map_index(pfn); }
-int pfn_section_valid__extern(struct mem_section *ms, unsigned long pfn) { return pfn_section_valid(ms, pfn); }
-int pfn_valid__extern(unsigned long pfn) { return pfn_valid(pfn); }
-int pfn_in_present_section__extern(unsigned long pfn) { return pfn_in_present_section(pfn); }
-unsigned long next_present_section_nr__extern(unsigned long section_nr) { return next_present_section_nr(section_nr); }
-void __free_free_percpu__extern(void *p) { __free_free_percpu(p); }
-unsigned long topology_get_cpu_scale__extern(int cpu) { return topology_get_cpu_scale(cpu); }
-unsigned long topology_get_freq_scale__extern(int cpu) { return topology_get_freq_scale(cpu); }
-unsigned long topology_get_thermal_pressure__extern(int cpu) { return topology_get_thermal_pressure(cpu); }
-void get_smp_config__extern(void) { get_smp_config(); }
-void early_get_smp_config__extern(void) { early_get_smp_config(); }
-void find_smp_config__extern(void) { find_smp_config(); }
-unsigned long physids_coerce__extern(physid_mask_t *map) { return physids_coerce(map); }
-void physids_promote__extern(unsigned long physids, physid_mask_t *map) { physids_promote(physids, map); }
-void physid_set_mask_of_physid__extern(int physid, physid_mask_t *map) { physid_set_mask_of_physid(physid, map); }
-int early_cpu_to_node__extern(int cpu) { return early_cpu_to_node(cpu); }
-const struct cpumask * cpumask_of_node__extern(int node) { return cpumask_of_node(node); }
-int topology_max_die_per_package__extern(void) { return topology_max_die_per_package(); }
-int topology_max_smt_threads__extern(void) { return topology_max_smt_threads(); }
-void arch_fix_phys_package_id__extern(int num, u32 slot) { arch_fix_phys_package_id(num, slot); }
-long arch_scale_freq_capacity__extern(int cpu) { return arch_scale_freq_capacity(cpu); }
-int numa_node_id__extern(void) { return numa_node_id(); }
-int cpu_to_node__extern(int cpu) { return cpu_to_node(cpu); }
-void set_numa_node__extern(int node) { set_numa_node(node); }
-void set_cpu_numa_node__extern(int cpu, int node) { set_cpu_numa_node(cpu, node); }
-int numa_mem_id__extern(void) { return numa_mem_id(); }
-int cpu_to_mem__extern(int cpu) { return cpu_to_mem(cpu); }
-const struct cpumask * cpu_smt_mask__extern(int cpu) { return cpu_smt_mask(cpu); }
-const struct cpumask * cpu_cpu_mask__extern(int cpu) { return cpu_cpu_mask(cpu); }
 int gfp_migratetype__extern(const gfp_t gfp_flags) { return gfp_migratetype(gfp_flags); }
 bool gfpflags_allow_blocking__extern(const gfp_t gfp_flags) { return gfpflags_allow_blocking(gfp_flags); }
 bool gfpflags_normal_context__extern(const gfp_t gfp_flags) { return gfpflags_normal_context(gfp_flags); }
@@ -4341,32 +1518,6 @@ struct page * __alloc_pages_node__extern(int nid, gfp_t gfp_mask, unsigned int o
 struct page * alloc_pages_node__extern(int nid, gfp_t gfp_mask, unsigned int order) { return alloc_pages_node(nid, gfp_mask, order); }
 struct page * alloc_pages__extern(gfp_t gfp_mask, unsigned int order) { return alloc_pages(gfp_mask, order); }
 bool gfp_compaction_allowed__extern(gfp_t gfp_mask) { return gfp_compaction_allowed(gfp_mask); }
-void * proc_sys_poll_event__extern(struct ctl_table_poll *poll) { return proc_sys_poll_event(poll); }
-int usermodehelper_disable__extern(void) { return usermodehelper_disable(); }
-void usermodehelper_enable__extern(void) { usermodehelper_enable(); }
-unsigned long rdfsbase__extern(void) { return rdfsbase(); }
-unsigned long rdgsbase__extern(void) { return rdgsbase(); }
-void wrfsbase__extern(unsigned long fsbase) { wrfsbase(fsbase); }
-void wrgsbase__extern(unsigned long gsbase) { wrgsbase(gsbase); }
-unsigned long x86_fsbase_read_cpu__extern(void) { return x86_fsbase_read_cpu(); }
-void x86_fsbase_write_cpu__extern(unsigned long fsbase) { x86_fsbase_write_cpu(fsbase); }
-void INIT_LIST_HEAD_RCU__extern(struct list_head *list) { INIT_LIST_HEAD_RCU(list); }
-void __list_add_rcu__extern(struct list_head *new, struct list_head *prev, struct list_head *next) { __list_add_rcu(new, prev, next); }
-void list_add_rcu__extern(struct list_head *new, struct list_head *head) { list_add_rcu(new, head); }
-void list_add_tail_rcu__extern(struct list_head *new, struct list_head *head) { list_add_tail_rcu(new, head); }
-void list_del_rcu__extern(struct list_head *entry) { list_del_rcu(entry); }
-void hlist_del_init_rcu__extern(struct hlist_node *n) { hlist_del_init_rcu(n); }
-void list_replace_rcu__extern(struct list_head *old, struct list_head *new) { list_replace_rcu(old, new); }
-void __list_splice_init_rcu__extern(struct list_head *list, struct list_head *prev, struct list_head *next, void (*sync) (void)) { __list_splice_init_rcu(list, prev, next, sync); }
-void list_splice_init_rcu__extern(struct list_head *list, struct list_head *head, void (*sync) (void)) { list_splice_init_rcu(list, head, sync); }
-void list_splice_tail_init_rcu__extern(struct list_head *list, struct list_head *head, void (*sync) (void)) { list_splice_tail_init_rcu(list, head, sync); }
-void hlist_del_rcu__extern(struct hlist_node *n) { hlist_del_rcu(n); }
-void hlist_replace_rcu__extern(struct hlist_node *old, struct hlist_node *new) { hlist_replace_rcu(old, new); }
-void hlists_swap_heads_rcu__extern(struct hlist_head *left, struct hlist_head *right) { hlists_swap_heads_rcu(left, right); }
-void hlist_add_head_rcu__extern(struct hlist_node *n, struct hlist_head *h) { hlist_add_head_rcu(n, h); }
-void hlist_add_tail_rcu__extern(struct hlist_node *n, struct hlist_head *h) { hlist_add_tail_rcu(n, h); }
-void hlist_add_before_rcu__extern(struct hlist_node *n, struct hlist_node *next) { hlist_add_before_rcu(n, next); }
-void hlist_add_behind_rcu__extern(struct hlist_node *n, struct hlist_node *prev) { hlist_add_behind_rcu(n, prev); }
 void refcount_set__extern(refcount_t *r, int n) { refcount_set(r, n); }
 unsigned int refcount_read__extern(const refcount_t *r) { return refcount_read(r); }
 bool __refcount_add_not_zero__extern(int i, refcount_t *r, int *oldp) { return __refcount_add_not_zero(i, r, oldp); }
@@ -4383,22 +1534,6 @@ bool __refcount_dec_and_test__extern(refcount_t *r, int *oldp) { return __refcou
 bool refcount_dec_and_test__extern(refcount_t *r) { return refcount_dec_and_test(r); }
 void __refcount_dec__extern(refcount_t *r, int *oldp) { __refcount_dec(r, oldp); }
 void refcount_dec__extern(refcount_t *r) { refcount_dec(r); }
-struct pid * get_pid__extern(struct pid *pid) { return get_pid(pid); }
-bool pid_has_task__extern(struct pid *pid, enum pid_type type) { return pid_has_task(pid, type); }
-struct pid_namespace * ns_of_pid__extern(struct pid *pid) { return ns_of_pid(pid); }
-bool is_child_reaper__extern(struct pid *pid) { return is_child_reaper(pid); }
-pid_t pid_nr__extern(struct pid *pid) { return pid_nr(pid); }
-void plist_head_init__extern(struct plist_head *head) { plist_head_init(head); }
-void plist_node_init__extern(struct plist_node *node, int prio) { plist_node_init(node, prio); }
-int plist_head_empty__extern(const struct plist_head *head) { return plist_head_empty(head); }
-int plist_node_empty__extern(const struct plist_node *node) { return plist_node_empty(node); }
-struct plist_node * plist_first__extern(const struct plist_head *head) { return plist_first(head); }
-struct plist_node * plist_last__extern(const struct plist_head *head) { return plist_last(head); }
-struct timerqueue_node * timerqueue_getnext__extern(struct timerqueue_head *head) { return timerqueue_getnext(head); }
-void timerqueue_init__extern(struct timerqueue_node *node) { timerqueue_init(node); }
-bool timerqueue_node_queued__extern(struct timerqueue_node *node) { return timerqueue_node_queued(node); }
-bool timerqueue_node_expires__extern(struct timerqueue_node *node) { return timerqueue_node_expires(node); }
-void timerqueue_init_head__extern(struct timerqueue_head *head) { timerqueue_init_head(head); }
 void hrtimer_set_expires__extern(struct hrtimer *timer, ktime_t time) { hrtimer_set_expires(timer, time); }
 void hrtimer_set_expires_range__extern(struct hrtimer *timer, ktime_t time, ktime_t delta) { hrtimer_set_expires_range(timer, time, delta); }
 void hrtimer_set_expires_range_ns__extern(struct hrtimer *timer, ktime_t time, u64 delta) { hrtimer_set_expires_range_ns(timer, time, delta); }
@@ -4426,26 +1561,8 @@ ktime_t hrtimer_get_remaining__extern(const struct hrtimer *timer) { return hrti
 bool hrtimer_is_queued__extern(struct hrtimer *timer) { return hrtimer_is_queued(timer); }
 int hrtimer_callback_running__extern(struct hrtimer *timer) { return hrtimer_callback_running(timer); }
 u64 hrtimer_forward_now__extern(struct hrtimer *timer, ktime_t interval) { return hrtimer_forward_now(timer, interval); }
-const int * get_compat_mode1_syscalls__extern(void) { return get_compat_mode1_syscalls(); }
-int secure_computing__extern(void) { return secure_computing(); }
-int seccomp_mode__extern(struct seccomp *s) { return seccomp_mode(s); }
-void account_scheduler_latency__extern(struct task_struct *task, int usecs, int inter) { account_scheduler_latency(task, usecs, inter); }
-void clear_tsk_latency_tracing__extern(struct task_struct *p) { clear_tsk_latency_tracing(p); }
 long nice_to_rlimit__extern(long nice) { return nice_to_rlimit(nice); }
 long rlimit_to_nice__extern(long prio) { return rlimit_to_nice(prio); }
-void init_task_work__extern(struct callback_head *twork, task_work_func_t func) { init_task_work(twork, func); }
-void exit_task_work__extern(struct task_struct *task) { exit_task_work(task); }
-clockid_t make_process_cpuclock__extern(const unsigned int pid, const clockid_t clock) { return make_process_cpuclock(pid, clock); }
-clockid_t make_thread_cpuclock__extern(const unsigned int tid, const clockid_t clock) { return make_thread_cpuclock(tid, clock); }
-clockid_t fd_to_clockid__extern(const int fd) { return fd_to_clockid(fd); }
-int clockid_to_fd__extern(const clockid_t clk) { return clockid_to_fd(clk); }
-bool cpu_timer_enqueue__extern(struct timerqueue_head *head, struct cpu_timer *ctmr) { return cpu_timer_enqueue(head, ctmr); }
-void cpu_timer_dequeue__extern(struct cpu_timer *ctmr) { cpu_timer_dequeue(ctmr); }
-u64 cpu_timer_getexpires__extern(struct cpu_timer *ctmr) { return cpu_timer_getexpires(ctmr); }
-void cpu_timer_setexpires__extern(struct cpu_timer *ctmr, u64 exp) { cpu_timer_setexpires(ctmr, exp); }
-void posix_cputimers_init__extern(struct posix_cputimers *pct) { posix_cputimers_init(pct); }
-void posix_cputimers_rt_watchdog__extern(struct posix_cputimers *pct, u64 runtime) { posix_cputimers_rt_watchdog(pct, runtime); }
-void kcsan_init__extern(void) { kcsan_init(); }
 struct pid * task_pid__extern(struct task_struct *task) { return task_pid(task); }
 pid_t task_pid_nr__extern(struct task_struct *tsk) { return task_pid_nr(tsk); }
 pid_t task_pid_nr_ns__extern(struct task_struct *tsk, struct pid_namespace *ns) { return task_pid_nr_ns(tsk, ns); }
@@ -4514,22 +1631,6 @@ void rseq_migrate__extern(struct task_struct *t) { rseq_migrate(t); }
 void rseq_fork__extern(struct task_struct *t, unsigned long clone_flags) { rseq_fork(t, clone_flags); }
 void rseq_execve__extern(struct task_struct *t) { rseq_execve(t); }
 void rseq_syscall__extern(struct pt_regs *regs) { rseq_syscall(regs); }
-int syscall_get_nr__extern(struct task_struct *task, struct pt_regs *regs) { return syscall_get_nr(task, regs); }
-void syscall_rollback__extern(struct task_struct *task, struct pt_regs *regs) { syscall_rollback(task, regs); }
-long syscall_get_error__extern(struct task_struct *task, struct pt_regs *regs) { return syscall_get_error(task, regs); }
-long syscall_get_return_value__extern(struct task_struct *task, struct pt_regs *regs) { return syscall_get_return_value(task, regs); }
-void syscall_set_return_value__extern(struct task_struct *task, struct pt_regs *regs, int error, long val) { syscall_set_return_value(task, regs, error, val); }
-void syscall_get_arguments__extern(struct task_struct *task, struct pt_regs *regs, unsigned long *args) { syscall_get_arguments(task, regs, args); }
-void syscall_set_arguments__extern(struct task_struct *task, struct pt_regs *regs, const unsigned long *args) { syscall_set_arguments(task, regs, args); }
-int syscall_get_arch__extern(struct task_struct *task) { return syscall_get_arch(task); }
-void elf_common_init__extern(struct thread_struct *t, struct pt_regs *regs, const u16 ds) { elf_common_init(t, regs, ds); }
-int mmap_is_ia32__extern(void) { return mmap_is_ia32(); }
-int elf_coredump_extra_notes_size__extern(void) { return elf_coredump_extra_notes_size(); }
-int elf_coredump_extra_notes_write__extern(struct coredump_params *cprm) { return elf_coredump_extra_notes_write(cprm); }
-int arch_parse_elf_property__extern(u32 type, const void *data, size_t datasz, bool compat, struct arch_elf_state *arch) { return arch_parse_elf_property(type, data, datasz, compat, arch); }
-int arch_elf_adjust_prot__extern(int prot, const struct arch_elf_state *state, bool has_interp, bool is_interp) { return arch_elf_adjust_prot(prot, state, has_interp, is_interp); }
-void iret_to_self__extern(void) { iret_to_self(); }
-void sync_core_before_usermode__extern(void) { sync_core_before_usermode(); }
 void mmgrab__extern(struct mm_struct *mm) { mmgrab(mm); }
 void mmdrop__extern(struct mm_struct *mm) { mmdrop(mm); }
 void mmget__extern(struct mm_struct *mm) { mmget(mm); }
@@ -4551,117 +1652,6 @@ unsigned int memalloc_nocma_save__extern(void) { return memalloc_nocma_save(); }
 void memalloc_nocma_restore__extern(unsigned int flags) { memalloc_nocma_restore(flags); }
 struct mem_cgroup * set_active_memcg__extern(struct mem_cgroup *memcg) { return set_active_memcg(memcg); }
 void membarrier_mm_sync_core_before_usermode__extern(struct mm_struct *mm) { membarrier_mm_sync_core_before_usermode(mm); }
-void * xa_mk_value__extern(unsigned long v) { return xa_mk_value(v); }
-unsigned long xa_to_value__extern(const void *entry) { return xa_to_value(entry); }
-bool xa_is_value__extern(const void *entry) { return xa_is_value(entry); }
-void * xa_tag_pointer__extern(void *p, unsigned long tag) { return xa_tag_pointer(p, tag); }
-void * xa_untag_pointer__extern(void *entry) { return xa_untag_pointer(entry); }
-unsigned int xa_pointer_tag__extern(void *entry) { return xa_pointer_tag(entry); }
-void * xa_mk_internal__extern(unsigned long v) { return xa_mk_internal(v); }
-unsigned long xa_to_internal__extern(const void *entry) { return xa_to_internal(entry); }
-bool xa_is_internal__extern(const void *entry) { return xa_is_internal(entry); }
-bool xa_is_zero__extern(const void *entry) { return xa_is_zero(entry); }
-bool xa_is_err__extern(const void *entry) { return xa_is_err(entry); }
-int xa_err__extern(void *entry) { return xa_err(entry); }
-void xa_init_flags__extern(struct xarray *xa, gfp_t flags) { xa_init_flags(xa, flags); }
-void xa_init__extern(struct xarray *xa) { xa_init(xa); }
-bool xa_empty__extern(const struct xarray *xa) { return xa_empty(xa); }
-bool xa_marked__extern(const struct xarray *xa, xa_mark_t mark) { return xa_marked(xa, mark); }
-void * xa_store_bh__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp) { return xa_store_bh(xa, index, entry, gfp); }
-void * xa_store_irq__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp) { return xa_store_irq(xa, index, entry, gfp); }
-void * xa_erase_bh__extern(struct xarray *xa, unsigned long index) { return xa_erase_bh(xa, index); }
-void * xa_erase_irq__extern(struct xarray *xa, unsigned long index) { return xa_erase_irq(xa, index); }
-void * xa_cmpxchg__extern(struct xarray *xa, unsigned long index, void *old, void *entry, gfp_t gfp) { return xa_cmpxchg(xa, index, old, entry, gfp); }
-void * xa_cmpxchg_bh__extern(struct xarray *xa, unsigned long index, void *old, void *entry, gfp_t gfp) { return xa_cmpxchg_bh(xa, index, old, entry, gfp); }
-void * xa_cmpxchg_irq__extern(struct xarray *xa, unsigned long index, void *old, void *entry, gfp_t gfp) { return xa_cmpxchg_irq(xa, index, old, entry, gfp); }
-int xa_insert__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp) { return xa_insert(xa, index, entry, gfp); }
-int xa_insert_bh__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp) { return xa_insert_bh(xa, index, entry, gfp); }
-int xa_insert_irq__extern(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp) { return xa_insert_irq(xa, index, entry, gfp); }
-int xa_alloc__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, gfp_t gfp) { return xa_alloc(xa, id, entry, limit, gfp); }
-int xa_alloc_bh__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, gfp_t gfp) { return xa_alloc_bh(xa, id, entry, limit, gfp); }
-int xa_alloc_irq__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, gfp_t gfp) { return xa_alloc_irq(xa, id, entry, limit, gfp); }
-int xa_alloc_cyclic__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, u32 *next, gfp_t gfp) { return xa_alloc_cyclic(xa, id, entry, limit, next, gfp); }
-int xa_alloc_cyclic_bh__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, u32 *next, gfp_t gfp) { return xa_alloc_cyclic_bh(xa, id, entry, limit, next, gfp); }
-int xa_alloc_cyclic_irq__extern(struct xarray *xa, u32 *id, void *entry, struct xa_limit limit, u32 *next, gfp_t gfp) { return xa_alloc_cyclic_irq(xa, id, entry, limit, next, gfp); }
-int xa_reserve__extern(struct xarray *xa, unsigned long index, gfp_t gfp) { return xa_reserve(xa, index, gfp); }
-int xa_reserve_bh__extern(struct xarray *xa, unsigned long index, gfp_t gfp) { return xa_reserve_bh(xa, index, gfp); }
-int xa_reserve_irq__extern(struct xarray *xa, unsigned long index, gfp_t gfp) { return xa_reserve_irq(xa, index, gfp); }
-void xa_release__extern(struct xarray *xa, unsigned long index) { xa_release(xa, index); }
-void * xa_head__extern(const struct xarray *xa) { return xa_head(xa); }
-void * xa_head_locked__extern(const struct xarray *xa) { return xa_head_locked(xa); }
-void * xa_entry__extern(const struct xarray *xa, const struct xa_node *node, unsigned int offset) { return xa_entry(xa, node, offset); }
-void * xa_entry_locked__extern(const struct xarray *xa, const struct xa_node *node, unsigned int offset) { return xa_entry_locked(xa, node, offset); }
-struct xa_node * xa_parent__extern(const struct xarray *xa, const struct xa_node *node) { return xa_parent(xa, node); }
-struct xa_node * xa_parent_locked__extern(const struct xarray *xa, const struct xa_node *node) { return xa_parent_locked(xa, node); }
-void * xa_mk_node__extern(const struct xa_node *node) { return xa_mk_node(node); }
-struct xa_node * xa_to_node__extern(const void *entry) { return xa_to_node(entry); }
-bool xa_is_node__extern(const void *entry) { return xa_is_node(entry); }
-void * xa_mk_sibling__extern(unsigned int offset) { return xa_mk_sibling(offset); }
-unsigned long xa_to_sibling__extern(const void *entry) { return xa_to_sibling(entry); }
-bool xa_is_sibling__extern(const void *entry) { return xa_is_sibling(entry); }
-bool xa_is_retry__extern(const void *entry) { return xa_is_retry(entry); }
-bool xa_is_advanced__extern(const void *entry) { return xa_is_advanced(entry); }
-int xas_error__extern(const struct xa_state *xas) { return xas_error(xas); }
-void xas_set_err__extern(struct xa_state *xas, long err) { xas_set_err(xas, err); }
-bool xas_invalid__extern(const struct xa_state *xas) { return xas_invalid(xas); }
-bool xas_valid__extern(const struct xa_state *xas) { return xas_valid(xas); }
-bool xas_is_node__extern(const struct xa_state *xas) { return xas_is_node(xas); }
-bool xas_not_node__extern(struct xa_node *node) { return xas_not_node(node); }
-bool xas_frozen__extern(struct xa_node *node) { return xas_frozen(node); }
-bool xas_top__extern(struct xa_node *node) { return xas_top(node); }
-void xas_reset__extern(struct xa_state *xas) { xas_reset(xas); }
-bool xas_retry__extern(struct xa_state *xas, const void *entry) { return xas_retry(xas, entry); }
-void * xas_reload__extern(struct xa_state *xas) { return xas_reload(xas); }
-void xas_set__extern(struct xa_state *xas, unsigned long index) { xas_set(xas, index); }
-void xas_set_order__extern(struct xa_state *xas, unsigned long index, unsigned int order) { xas_set_order(xas, index, order); }
-void xas_set_update__extern(struct xa_state *xas, xa_update_node_t update) { xas_set_update(xas, update); }
-void * xas_next_entry__extern(struct xa_state *xas, unsigned long max) { return xas_next_entry(xas, max); }
-unsigned int xas_find_chunk__extern(struct xa_state *xas, bool advance, xa_mark_t mark) { return xas_find_chunk(xas, advance, mark); }
-void * xas_next_marked__extern(struct xa_state *xas, unsigned long max, xa_mark_t mark) { return xas_next_marked(xas, max, mark); }
-void * xas_prev__extern(struct xa_state *xas) { return xas_prev(xas); }
-void * xas_next__extern(struct xa_state *xas) { return xas_next(xas); }
-void local_lock_acquire__extern(local_lock_t *l) { local_lock_acquire(l); }
-void local_lock_release__extern(local_lock_t *l) { local_lock_release(l); }
-void local_lock_debug_init__extern(local_lock_t *l) { local_lock_debug_init(l); }
-bool radix_tree_is_internal_node__extern(void *ptr) { return radix_tree_is_internal_node(ptr); }
-bool radix_tree_empty__extern(const struct xarray *root) { return radix_tree_empty(root); }
-void * radix_tree_deref_slot__extern(void **slot) { return radix_tree_deref_slot(slot); }
-void * radix_tree_deref_slot_protected__extern(void **slot, spinlock_t *treelock) { return radix_tree_deref_slot_protected(slot, treelock); }
-int radix_tree_deref_retry__extern(void *arg) { return radix_tree_deref_retry(arg); }
-int radix_tree_exception__extern(void *arg) { return radix_tree_exception(arg); }
-void radix_tree_preload_end__extern(void) { radix_tree_preload_end(); }
-void ** radix_tree_iter_init__extern(struct radix_tree_iter *iter, unsigned long start) { return radix_tree_iter_init(iter, start); }
-void ** radix_tree_iter_lookup__extern(const struct xarray *root, struct radix_tree_iter *iter, unsigned long index) { return radix_tree_iter_lookup(root, iter, index); }
-void ** radix_tree_iter_retry__extern(struct radix_tree_iter *iter) { return radix_tree_iter_retry(iter); }
-unsigned long __radix_tree_iter_add__extern(struct radix_tree_iter *iter, unsigned long slots) { return __radix_tree_iter_add(iter, slots); }
-long radix_tree_chunk_size__extern(struct radix_tree_iter *iter) { return radix_tree_chunk_size(iter); }
-void ** radix_tree_next_slot__extern(void **slot, struct radix_tree_iter *iter, unsigned int flags) { return radix_tree_next_slot(slot, iter, flags); }
-unsigned int idr_get_cursor__extern(const struct idr *idr) { return idr_get_cursor(idr); }
-void idr_set_cursor__extern(struct idr *idr, unsigned int val) { idr_set_cursor(idr, val); }
-void idr_init_base__extern(struct idr *idr, int base) { idr_init_base(idr, base); }
-void idr_init__extern(struct idr *idr) { idr_init(idr); }
-bool idr_is_empty__extern(const struct idr *idr) { return idr_is_empty(idr); }
-void idr_preload_end__extern(void) { idr_preload_end(); }
-int ida_alloc__extern(struct ida *ida, gfp_t gfp) { return ida_alloc(ida, gfp); }
-int ida_alloc_min__extern(struct ida *ida, unsigned int min, gfp_t gfp) { return ida_alloc_min(ida, min, gfp); }
-int ida_alloc_max__extern(struct ida *ida, unsigned int max, gfp_t gfp) { return ida_alloc_max(ida, max, gfp); }
-void ida_init__extern(struct ida *ida) { ida_init(ida); }
-bool ida_is_empty__extern(const struct ida *ida) { return ida_is_empty(ida); }
-enum kernfs_node_type kernfs_type__extern(struct kernfs_node *kn) { return kernfs_type(kn); }
-ino_t kernfs_id_ino__extern(u64 id) { return kernfs_id_ino(id); }
-u32 kernfs_id_gen__extern(u64 id) { return kernfs_id_gen(id); }
-ino_t kernfs_ino__extern(struct kernfs_node *kn) { return kernfs_ino(kn); }
-ino_t kernfs_gen__extern(struct kernfs_node *kn) { return kernfs_gen(kn); }
-void kernfs_enable_ns__extern(struct kernfs_node *kn) { kernfs_enable_ns(kn); }
-bool kernfs_ns_enabled__extern(struct kernfs_node *kn) { return kernfs_ns_enabled(kn); }
-int kernfs_path__extern(struct kernfs_node *kn, char *buf, size_t buflen) { return kernfs_path(kn, buf, buflen); }
-struct kernfs_node * kernfs_find_and_get__extern(struct kernfs_node *kn, const char *name) { return kernfs_find_and_get(kn, name); }
-struct kernfs_node * kernfs_walk_and_get__extern(struct kernfs_node *kn, const char *path) { return kernfs_walk_and_get(kn, path); }
-struct kernfs_node * kernfs_create_dir__extern(struct kernfs_node *parent, const char *name, umode_t mode, void *priv) { return kernfs_create_dir(parent, name, mode, priv); }
-struct kernfs_node * kernfs_create_file_ns__extern(struct kernfs_node *parent, const char *name, umode_t mode, kuid_t uid, kgid_t gid, loff_t size, const struct kernfs_ops *ops, void *priv, const void *ns) { return kernfs_create_file_ns(parent, name, mode, uid, gid, size, ops, priv, ns); }
-struct kernfs_node * kernfs_create_file__extern(struct kernfs_node *parent, const char *name, umode_t mode, loff_t size, const struct kernfs_ops *ops, void *priv) { return kernfs_create_file(parent, name, mode, size, ops, priv); }
-int kernfs_remove_by_name__extern(struct kernfs_node *parent, const char *name) { return kernfs_remove_by_name(parent, name); }
-int kernfs_rename__extern(struct kernfs_node *kn, struct kernfs_node *new_parent, const char *new_name) { return kernfs_rename(kn, new_parent, new_name); }
 void sysfs_enable_ns__extern(struct kernfs_node *kn) { sysfs_enable_ns(kn); }
 int sysfs_create_file__extern(struct kobject *kobj, const struct attribute *attr) { return sysfs_create_file(kobj, attr); }
 void sysfs_remove_file__extern(struct kobject *kobj, const struct attribute *attr) { sysfs_remove_file(kobj, attr); }
@@ -4670,29 +1660,12 @@ void sysfs_notify_dirent__extern(struct kernfs_node *kn) { sysfs_notify_dirent(k
 struct kernfs_node * sysfs_get_dirent__extern(struct kernfs_node *parent, const char *name) { return sysfs_get_dirent(parent, name); }
 struct kernfs_node * sysfs_get__extern(struct kernfs_node *kn) { return sysfs_get(kn); }
 void sysfs_put__extern(struct kernfs_node *kn) { sysfs_put(kn); }
-void kref_init__extern(struct kref *kref) { kref_init(kref); }
-unsigned int kref_read__extern(const struct kref *kref) { return kref_read(kref); }
-void kref_get__extern(struct kref *kref) { kref_get(kref); }
-int kref_put__extern(struct kref *kref, void (*release) (struct kref *kref)) { return kref_put(kref, release); }
-int kref_put_mutex__extern(struct kref *kref, void (*release) (struct kref *kref), struct mutex *lock) { return kref_put_mutex(kref, release, lock); }
-int kref_put_lock__extern(struct kref *kref, void (*release) (struct kref *kref), spinlock_t *lock) { return kref_put_lock(kref, release, lock); }
-int kref_get_unless_zero__extern(struct kref *kref) { return kref_get_unless_zero(kref); }
 const char * kobject_name__extern(const struct kobject *kobj) { return kobject_name(kobj); }
 bool kobject_has_children__extern(struct kobject *kobj) { return kobject_has_children(kobj); }
 struct kset * to_kset__extern(struct kobject *kobj) { return to_kset(kobj); }
 struct kset * kset_get__extern(struct kset *k) { return kset_get(k); }
 void kset_put__extern(struct kset *k) { kset_put(k); }
 struct kobj_type * get_ktype__extern(struct kobject *kobj) { return get_ktype(kobj); }
-struct latch_tree_node * __lt_from_rb__extern(struct rb_node *node, int idx) { return __lt_from_rb(node, idx); }
-void __lt_insert__extern(struct latch_tree_node *ltn, struct latch_tree_root *ltr, int idx, bool (*less) (struct latch_tree_node *a, struct latch_tree_node *b)) { __lt_insert(ltn, ltr, idx, less); }
-void __lt_erase__extern(struct latch_tree_node *ltn, struct latch_tree_root *ltr, int idx) { __lt_erase(ltn, ltr, idx); }
-struct latch_tree_node * __lt_find__extern(void *key, struct latch_tree_root *ltr, int idx, int (*comp) (void *key, struct latch_tree_node *node)) { return __lt_find(key, ltr, idx, comp); }
-void latch_tree_insert__extern(struct latch_tree_node *node, struct latch_tree_root *root, const struct latch_tree_ops *ops) { latch_tree_insert(node, root, ops); }
-void latch_tree_erase__extern(struct latch_tree_node *node, struct latch_tree_root *root, const struct latch_tree_ops *ops) { latch_tree_erase(node, root, ops); }
-struct latch_tree_node * latch_tree_find__extern(void *key, struct latch_tree_root *root, const struct latch_tree_ops *ops) { return latch_tree_find(key, root, ops); }
-void override_function_with_return__extern(struct pt_regs *regs) { override_function_with_return(regs); }
-bool within_error_injection_list__extern(unsigned long addr) { return within_error_injection_list(addr); }
-int get_injectable_error_type__extern(unsigned long addr) { return get_injectable_error_type(addr); }
 unsigned long kallsyms_symbol_value__extern(const Elf64_Sym *sym) { return kallsyms_symbol_value(sym); }
 bool module_is_live__extern(struct module *mod) { return module_is_live(mod); }
 bool within_module_core__extern(unsigned long addr, const struct module *mod) { return within_module_core(addr, mod); }
@@ -4701,54 +1674,6 @@ bool within_module__extern(unsigned long addr, const struct module *mod) { retur
 bool module_requested_async_probing__extern(struct module *module) { return module_requested_async_probing(module); }
 bool is_livepatch_module__extern(struct module *mod) { return is_livepatch_module(mod); }
 bool module_sig_ok__extern(struct module *module) { return module_sig_ok(module); }
-bool __must_check_overflow__extern(bool overflow) { return __must_check_overflow(overflow); }
-size_t size_mul__extern(size_t factor1, size_t factor2) { return size_mul(factor1, factor2); }
-size_t size_add__extern(size_t addend1, size_t addend2) { return size_add(addend1, addend2); }
-size_t size_sub__extern(size_t minuend, size_t subtrahend) { return size_sub(minuend, subtrahend); }
-void percpu_ref_kill__extern(struct percpu_ref *ref) { percpu_ref_kill(ref); }
-bool __ref_is_percpu__extern(struct percpu_ref *ref, unsigned long **percpu_countp) { return __ref_is_percpu(ref, percpu_countp); }
-void percpu_ref_get_many__extern(struct percpu_ref *ref, unsigned long nr) { percpu_ref_get_many(ref, nr); }
-void percpu_ref_get__extern(struct percpu_ref *ref) { percpu_ref_get(ref); }
-bool percpu_ref_tryget_many__extern(struct percpu_ref *ref, unsigned long nr) { return percpu_ref_tryget_many(ref, nr); }
-bool percpu_ref_tryget__extern(struct percpu_ref *ref) { return percpu_ref_tryget(ref); }
-bool percpu_ref_tryget_live__extern(struct percpu_ref *ref) { return percpu_ref_tryget_live(ref); }
-void percpu_ref_put_many__extern(struct percpu_ref *ref, unsigned long nr) { percpu_ref_put_many(ref, nr); }
-void percpu_ref_put__extern(struct percpu_ref *ref) { percpu_ref_put(ref); }
-bool percpu_ref_is_dying__extern(struct percpu_ref *ref) { return percpu_ref_is_dying(ref); }
-void kasan_unpoison_shadow__extern(const void *address, size_t size) { kasan_unpoison_shadow(address, size); }
-void kasan_unpoison_task_stack__extern(struct task_struct *task) { kasan_unpoison_task_stack(task); }
-void kasan_enable_current__extern(void) { kasan_enable_current(); }
-void kasan_disable_current__extern(void) { kasan_disable_current(); }
-void kasan_alloc_pages__extern(struct page *page, unsigned int order) { kasan_alloc_pages(page, order); }
-void kasan_free_pages__extern(struct page *page, unsigned int order) { kasan_free_pages(page, order); }
-void kasan_cache_create__extern(struct kmem_cache *cache, unsigned int *size, slab_flags_t *flags) { kasan_cache_create(cache, size, flags); }
-void kasan_poison_slab__extern(struct page *page) { kasan_poison_slab(page); }
-void kasan_unpoison_object_data__extern(struct kmem_cache *cache, void *object) { kasan_unpoison_object_data(cache, object); }
-void kasan_poison_object_data__extern(struct kmem_cache *cache, void *object) { kasan_poison_object_data(cache, object); }
-void * kasan_init_slab_obj__extern(struct kmem_cache *cache, const void *object) { return kasan_init_slab_obj(cache, object); }
-void * kasan_kmalloc_large__extern(void *ptr, size_t size, gfp_t flags) { return kasan_kmalloc_large(ptr, size, flags); }
-void kasan_kfree_large__extern(void *ptr, unsigned long ip) { kasan_kfree_large(ptr, ip); }
-void kasan_poison_kfree__extern(void *ptr, unsigned long ip) { kasan_poison_kfree(ptr, ip); }
-void * kasan_kmalloc__extern(struct kmem_cache *s, const void *object, size_t size, gfp_t flags) { return kasan_kmalloc(s, object, size, flags); }
-void * kasan_krealloc__extern(const void *object, size_t new_size, gfp_t flags) { return kasan_krealloc(object, new_size, flags); }
-void * kasan_slab_alloc__extern(struct kmem_cache *s, void *object, gfp_t flags) { return kasan_slab_alloc(s, object, flags); }
-bool kasan_slab_free__extern(struct kmem_cache *s, void *object, unsigned long ip) { return kasan_slab_free(s, object, ip); }
-int kasan_module_alloc__extern(void *addr, size_t size) { return kasan_module_alloc(addr, size); }
-void kasan_free_shadow__extern(const struct vm_struct *vm) { kasan_free_shadow(vm); }
-int kasan_add_zero_shadow__extern(void *start, unsigned long size) { return kasan_add_zero_shadow(start, size); }
-void kasan_remove_zero_shadow__extern(void *start, unsigned long size) { kasan_remove_zero_shadow(start, size); }
-void kasan_unpoison_slab__extern(const void *ptr) { kasan_unpoison_slab(ptr); }
-size_t kasan_metadata_size__extern(struct kmem_cache *cache) { return kasan_metadata_size(cache); }
-void kasan_cache_shrink__extern(struct kmem_cache *cache) { kasan_cache_shrink(cache); }
-void kasan_cache_shutdown__extern(struct kmem_cache *cache) { kasan_cache_shutdown(cache); }
-void kasan_record_aux_stack__extern(void *ptr) { kasan_record_aux_stack(ptr); }
-void kasan_init_tags__extern(void) { kasan_init_tags(); }
-void * kasan_reset_tag__extern(const void *addr) { return kasan_reset_tag(addr); }
-int kasan_populate_vmalloc__extern(unsigned long start, unsigned long size) { return kasan_populate_vmalloc(start, size); }
-void kasan_poison_vmalloc__extern(const void *start, unsigned long size) { kasan_poison_vmalloc(start, size); }
-void kasan_unpoison_vmalloc__extern(const void *start, unsigned long size) { kasan_unpoison_vmalloc(start, size); }
-void kasan_release_vmalloc__extern(unsigned long start, unsigned long end, unsigned long free_region_start, unsigned long free_region_end) { kasan_release_vmalloc(start, end, free_region_start, free_region_end); }
-void kasan_non_canonical_hook__extern(unsigned long addr) { kasan_non_canonical_hook(addr); }
 void __free_kfree__extern(void *p) { __free_kfree(p); }
 enum kmalloc_cache_type kmalloc_type__extern(gfp_t flags) { return kmalloc_type(flags); }
 unsigned int kmalloc_index__extern(size_t size) { return kmalloc_index(size); }
@@ -4763,15 +1688,6 @@ void * kcalloc_node__extern(size_t n, size_t size, gfp_t flags, int node) { retu
 void * kmem_cache_zalloc__extern(struct kmem_cache *k, gfp_t flags) { return kmem_cache_zalloc(k, flags); }
 void * kzalloc__extern(size_t size, gfp_t flags) { return kzalloc(size, flags); }
 void * kzalloc_node__extern(size_t size, gfp_t flags, int node) { return kzalloc_node(size, flags, node); }
-bool should_fail_usercopy__extern(void) { return should_fail_usercopy(); }
-void smap_restore__extern(unsigned long flags) { smap_restore(flags); }
-bool __chk_range_not_ok__extern(unsigned long addr, unsigned long size, unsigned long limit) { return __chk_range_not_ok(addr, size, limit); }
-unsigned long copy_user_generic__extern(void *to, const void *from, unsigned int len) { return copy_user_generic(to, from, len); }
-unsigned long raw_copy_from_user__extern(void *dst, const void *src, unsigned long size) { return raw_copy_from_user(dst, src, size); }
-unsigned long raw_copy_to_user__extern(void *dst, const void *src, unsigned long size) { return raw_copy_to_user(dst, src, size); }
-unsigned long raw_copy_in_user__extern(void *dst, const void *src, unsigned long size) { return raw_copy_in_user(dst, src, size); }
-int __copy_from_user_inatomic_nocache__extern(void *dst, const void *src, unsigned int size) { return __copy_from_user_inatomic_nocache(dst, src, size); }
-int __copy_from_user_flushcache__extern(void *dst, const void *src, unsigned int size) { return __copy_from_user_flushcache(dst, src, size); }
 mm_segment_t force_uaccess_begin__extern(void) { return force_uaccess_begin(); }
 void force_uaccess_end__extern(mm_segment_t oldfs) { force_uaccess_end(oldfs); }
 unsigned long __copy_from_user_inatomic__extern(void *to, const void *from, unsigned long n) { return __copy_from_user_inatomic(to, from, n); }
@@ -4787,30 +1703,6 @@ void pagefault_disable__extern(void) { pagefault_disable(); }
 void pagefault_enable__extern(void) { pagefault_enable(); }
 bool pagefault_disabled__extern(void) { return pagefault_disabled(); }
 int copy_struct_from_user__extern(void *dst, size_t ksize, const void *src, size_t usize) { return copy_struct_from_user(dst, ksize, src, usize); }
-void copy_siginfo__extern(kernel_siginfo_t *to, const kernel_siginfo_t *from) { copy_siginfo(to, from); }
-void clear_siginfo__extern(kernel_siginfo_t *info) { clear_siginfo(info); }
-void copy_siginfo_to_external__extern(siginfo_t *to, const kernel_siginfo_t *from) { copy_siginfo_to_external(to, from); }
-void sigaddset__extern(sigset_t *set, int _sig) { sigaddset(set, _sig); }
-void sigdelset__extern(sigset_t *set, int _sig) { sigdelset(set, _sig); }
-int sigismember__extern(sigset_t *set, int _sig) { return sigismember(set, _sig); }
-int sigisemptyset__extern(sigset_t *set) { return sigisemptyset(set); }
-int sigequalsets__extern(const sigset_t *set1, const sigset_t *set2) { return sigequalsets(set1, set2); }
-void sigorsets__extern(sigset_t *r, const sigset_t *a, const sigset_t *b) { sigorsets(r, a, b); }
-void sigandsets__extern(sigset_t *r, const sigset_t *a, const sigset_t *b) { sigandsets(r, a, b); }
-void sigandnsets__extern(sigset_t *r, const sigset_t *a, const sigset_t *b) { sigandnsets(r, a, b); }
-void signotset__extern(sigset_t *set) { signotset(set); }
-void sigemptyset__extern(sigset_t *set) { sigemptyset(set); }
-void sigfillset__extern(sigset_t *set) { sigfillset(set); }
-void sigaddsetmask__extern(sigset_t *set, unsigned long mask) { sigaddsetmask(set, mask); }
-void sigdelsetmask__extern(sigset_t *set, unsigned long mask) { sigdelsetmask(set, mask); }
-int sigtestsetmask__extern(sigset_t *set, unsigned long mask) { return sigtestsetmask(set, mask); }
-void siginitset__extern(sigset_t *set, unsigned long mask) { siginitset(set, mask); }
-void siginitsetinv__extern(sigset_t *set, unsigned long mask) { siginitsetinv(set, mask); }
-void init_sigpending__extern(struct sigpending *sig) { init_sigpending(sig); }
-int valid_signal__extern(unsigned long sig) { return valid_signal(sig); }
-void allow_signal__extern(int sig) { allow_signal(sig); }
-void allow_kernel_signal__extern(int sig) { allow_kernel_signal(sig); }
-void disallow_signal__extern(int sig) { disallow_signal(sig); }
 struct task_struct * get_task_struct__extern(struct task_struct *t) { return get_task_struct(t); }
 void put_task_struct__extern(struct task_struct *t) { put_task_struct(t); }
 void __free_put_task__extern(void *p) { __free_put_task(p); }
@@ -4818,45 +1710,7 @@ void put_task_struct_many__extern(struct task_struct *t, int nr) { put_task_stru
 struct vm_struct * task_stack_vm_area__extern(const struct task_struct *t) { return task_stack_vm_area(t); }
 void task_lock__extern(struct task_struct *p) { task_lock(p); }
 void task_unlock__extern(struct task_struct *p) { task_unlock(p); }
-kernel_cap_t cap_combine__extern(const kernel_cap_t a, const kernel_cap_t b) { return cap_combine(a, b); }
-kernel_cap_t cap_intersect__extern(const kernel_cap_t a, const kernel_cap_t b) { return cap_intersect(a, b); }
-kernel_cap_t cap_drop__extern(const kernel_cap_t a, const kernel_cap_t drop) { return cap_drop(a, drop); }
-kernel_cap_t cap_invert__extern(const kernel_cap_t c) { return cap_invert(c); }
-bool cap_isclear__extern(const kernel_cap_t a) { return cap_isclear(a); }
-bool cap_issubset__extern(const kernel_cap_t a, const kernel_cap_t set) { return cap_issubset(a, set); }
-kernel_cap_t cap_drop_fs_set__extern(const kernel_cap_t a) { return cap_drop_fs_set(a); }
-kernel_cap_t cap_raise_fs_set__extern(const kernel_cap_t a, const kernel_cap_t permitted) { return cap_raise_fs_set(a, permitted); }
-kernel_cap_t cap_drop_nfsd_set__extern(const kernel_cap_t a) { return cap_drop_nfsd_set(a); }
-kernel_cap_t cap_raise_nfsd_set__extern(const kernel_cap_t a, const kernel_cap_t permitted) { return cap_raise_nfsd_set(a, permitted); }
-bool perfmon_capable__extern(void) { return perfmon_capable(); }
-bool bpf_capable__extern(void) { return bpf_capable(); }
-bool checkpoint_restore_ns_capable__extern(struct user_namespace *ns) { return checkpoint_restore_ns_capable(ns); }
-void assoc_array_init__extern(struct assoc_array *array) { assoc_array_init(array); }
-key_ref_t make_key_ref__extern(const struct key *key, bool possession) { return make_key_ref(key, possession); }
-struct key * key_ref_to_ptr__extern(const key_ref_t key_ref) { return key_ref_to_ptr(key_ref); }
-bool is_key_possessed__extern(const key_ref_t key_ref) { return is_key_possessed(key_ref); }
-struct key * __key_get__extern(struct key *key) { return __key_get(key); }
-struct key * key_get__extern(struct key *key) { return key_get(key); }
-void key_ref_put__extern(key_ref_t key_ref) { key_ref_put(key_ref); }
-struct key * request_key__extern(struct key_type *type, const char *description, const char *callout_info) { return request_key(type, description, callout_info); }
-key_serial_t key_serial__extern(const struct key *key) { return key_serial(key); }
-short key_read_state__extern(const struct key *key) { return key_read_state(key); }
-bool key_is_positive__extern(const struct key *key) { return key_is_positive(key); }
-bool key_is_negative__extern(const struct key *key) { return key_is_negative(key); }
-void ratelimit_state_init__extern(struct ratelimit_state *rs, int interval, int burst) { ratelimit_state_init(rs, interval, burst); }
-void ratelimit_default_init__extern(struct ratelimit_state *rs) { ratelimit_default_init(rs); }
-void ratelimit_state_exit__extern(struct ratelimit_state *rs) { ratelimit_state_exit(rs); }
-void ratelimit_set_flags__extern(struct ratelimit_state *rs, unsigned long flags) { ratelimit_set_flags(rs, flags); }
 struct user_struct * get_uid__extern(struct user_struct *u) { return get_uid(u); }
-struct group_info * get_group_info__extern(struct group_info *gi) { return get_group_info(gi); }
-void validate_creds__extern(const struct cred *cred) { validate_creds(cred); }
-void validate_creds_for_do_exit__extern(struct task_struct *tsk) { validate_creds_for_do_exit(tsk); }
-void validate_process_creds__extern(void) { validate_process_creds(); }
-bool cap_ambient_invariant_ok__extern(const struct cred *cred) { return cap_ambient_invariant_ok(cred); }
-struct cred * get_new_cred__extern(struct cred *cred) { return get_new_cred(cred); }
-const struct cred * get_cred__extern(const struct cred *cred) { return get_cred(cred); }
-const struct cred * get_cred_rcu__extern(const struct cred *cred) { return get_cred_rcu(cred); }
-void put_cred__extern(const struct cred *_cred) { put_cred(_cred); }
 void signal_set_stop_flags__extern(struct signal_struct *sig, unsigned int flags) { signal_set_stop_flags(sig, flags); }
 int signal_group_exit__extern(const struct signal_struct *sig) { return signal_group_exit(sig); }
 int kernel_dequeue_signal__extern(void) { return kernel_dequeue_signal(); }
@@ -4912,182 +1766,13 @@ int get_random_u32_wait__extern(u32 *out) { return get_random_u32_wait(out); }
 int get_random_u64_wait__extern(u32 *out) { return get_random_u64_wait(out); }
 int get_random_int_wait__extern(unsigned int *out) { return get_random_int_wait(out); }
 int get_random_long_wait__extern(unsigned long *out) { return get_random_long_wait(out); }
-bool siphash_key_is_zero__extern(const siphash_key_t *key) { return siphash_key_is_zero(key); }
-u64 siphash_2u32__extern(const u32 a, const u32 b, const siphash_key_t *key) { return siphash_2u32(a, b, key); }
-u64 siphash_4u32__extern(const u32 a, const u32 b, const u32 c, const u32 d, const siphash_key_t *key) { return siphash_4u32(a, b, c, d, key); }
-u64 ___siphash_aligned__extern(const __le64 *data, size_t len, const siphash_key_t *key) { return ___siphash_aligned(data, len, key); }
-u64 siphash__extern(const void *data, size_t len, const siphash_key_t *key) { return siphash(data, len, key); }
-u32 ___hsiphash_aligned__extern(const __le32 *data, size_t len, const hsiphash_key_t *key) { return ___hsiphash_aligned(data, len, key); }
-u32 hsiphash__extern(const void *data, size_t len, const hsiphash_key_t *key) { return hsiphash(data, len, key); }
-void prandom_u32_add_noise__extern(unsigned long a, unsigned long b, unsigned long c, unsigned long d) { prandom_u32_add_noise(a, b, c, d); }
-u32 prandom_u32_max__extern(u32 ep_ro) { return prandom_u32_max(ep_ro); }
-u32 __seed__extern(u32 x, u32 m) { return __seed(x, m); }
-void prandom_seed_state__extern(struct rnd_state *state, u64 seed) { prandom_seed_state(state, seed); }
-u32 next_pseudo_random32__extern(u32 seed) { return next_pseudo_random32(seed); }
-bool rdrand_long__extern(unsigned long *v) { return rdrand_long(v); }
-bool rdrand_int__extern(unsigned int *v) { return rdrand_int(v); }
-bool rdseed_long__extern(unsigned long *v) { return rdseed_long(v); }
-bool rdseed_int__extern(unsigned int *v) { return rdseed_int(v); }
-bool arch_get_random_long__extern(unsigned long *v) { return arch_get_random_long(v); }
-bool arch_get_random_int__extern(unsigned int *v) { return arch_get_random_int(v); }
-bool arch_get_random_seed_long__extern(unsigned long *v) { return arch_get_random_seed_long(v); }
-bool arch_get_random_seed_int__extern(unsigned int *v) { return arch_get_random_seed_int(v); }
 bool arch_get_random_seed_long_early__extern(unsigned long *v) { return arch_get_random_seed_long_early(v); }
 bool arch_get_random_long_early__extern(unsigned long *v) { return arch_get_random_long_early(v); }
-int wait_on_bit__extern(unsigned long *word, int bit, unsigned int mode) { return wait_on_bit(word, bit, mode); }
-int wait_on_bit_io__extern(unsigned long *word, int bit, unsigned int mode) { return wait_on_bit_io(word, bit, mode); }
-int wait_on_bit_timeout__extern(unsigned long *word, int bit, unsigned int mode, unsigned long timeout) { return wait_on_bit_timeout(word, bit, mode, timeout); }
-int wait_on_bit_action__extern(unsigned long *word, int bit, wait_bit_action_f *action, unsigned int mode) { return wait_on_bit_action(word, bit, action, mode); }
-int wait_on_bit_lock__extern(unsigned long *word, int bit, unsigned int mode) { return wait_on_bit_lock(word, bit, mode); }
-int wait_on_bit_lock_io__extern(unsigned long *word, int bit, unsigned int mode) { return wait_on_bit_lock_io(word, bit, mode); }
-int wait_on_bit_lock_action__extern(unsigned long *word, int bit, wait_bit_action_f *action, unsigned int mode) { return wait_on_bit_lock_action(word, bit, action, mode); }
-void clear_and_wake_up_bit__extern(int bit, void *word) { clear_and_wake_up_bit(bit, word); }
-bool old_valid_dev__extern(dev_t dev) { return old_valid_dev(dev); }
-u16 old_encode_dev__extern(dev_t dev) { return old_encode_dev(dev); }
-dev_t old_decode_dev__extern(u16 val) { return old_decode_dev(val); }
-u32 new_encode_dev__extern(dev_t dev) { return new_encode_dev(dev); }
-dev_t new_decode_dev__extern(u32 dev) { return new_decode_dev(dev); }
-u64 huge_encode_dev__extern(dev_t dev) { return huge_encode_dev(dev); }
-dev_t huge_decode_dev__extern(u64 dev) { return huge_decode_dev(dev); }
-int sysv_valid_dev__extern(dev_t dev) { return sysv_valid_dev(dev); }
-u32 sysv_encode_dev__extern(dev_t dev) { return sysv_encode_dev(dev); }
-unsigned int sysv_major__extern(u32 dev) { return sysv_major(dev); }
-unsigned int sysv_minor__extern(u32 dev) { return sysv_minor(dev); }
-void bit_spin_lock__extern(int bitnum, unsigned long *addr) { bit_spin_lock(bitnum, addr); }
-int bit_spin_trylock__extern(int bitnum, unsigned long *addr) { return bit_spin_trylock(bitnum, addr); }
-void bit_spin_unlock__extern(int bitnum, unsigned long *addr) { bit_spin_unlock(bitnum, addr); }
-void __bit_spin_unlock__extern(int bitnum, unsigned long *addr) { __bit_spin_unlock(bitnum, addr); }
-int bit_spin_is_locked__extern(int bitnum, unsigned long *addr) { return bit_spin_is_locked(bitnum, addr); }
-void INIT_HLIST_BL_NODE__extern(struct hlist_bl_node *h) { INIT_HLIST_BL_NODE(h); }
-bool hlist_bl_unhashed__extern(const struct hlist_bl_node *h) { return hlist_bl_unhashed(h); }
-struct hlist_bl_node * hlist_bl_first__extern(struct hlist_bl_head *h) { return hlist_bl_first(h); }
-void hlist_bl_set_first__extern(struct hlist_bl_head *h, struct hlist_bl_node *n) { hlist_bl_set_first(h, n); }
-bool hlist_bl_empty__extern(const struct hlist_bl_head *h) { return hlist_bl_empty(h); }
-void hlist_bl_add_head__extern(struct hlist_bl_node *n, struct hlist_bl_head *h) { hlist_bl_add_head(n, h); }
-void hlist_bl_add_before__extern(struct hlist_bl_node *n, struct hlist_bl_node *next) { hlist_bl_add_before(n, next); }
-void hlist_bl_add_behind__extern(struct hlist_bl_node *n, struct hlist_bl_node *prev) { hlist_bl_add_behind(n, prev); }
-void __hlist_bl_del__extern(struct hlist_bl_node *n) { __hlist_bl_del(n); }
-void hlist_bl_del__extern(struct hlist_bl_node *n) { hlist_bl_del(n); }
-void hlist_bl_del_init__extern(struct hlist_bl_node *n) { hlist_bl_del_init(n); }
-void hlist_bl_lock__extern(struct hlist_bl_head *b) { hlist_bl_lock(b); }
-void hlist_bl_unlock__extern(struct hlist_bl_head *b) { hlist_bl_unlock(b); }
-bool hlist_bl_is_locked__extern(struct hlist_bl_head *b) { return hlist_bl_is_locked(b); }
-void hlist_bl_set_first_rcu__extern(struct hlist_bl_head *h, struct hlist_bl_node *n) { hlist_bl_set_first_rcu(h, n); }
-struct hlist_bl_node * hlist_bl_first_rcu__extern(struct hlist_bl_head *h) { return hlist_bl_first_rcu(h); }
-void hlist_bl_del_rcu__extern(struct hlist_bl_node *n) { hlist_bl_del_rcu(n); }
-void hlist_bl_add_head_rcu__extern(struct hlist_bl_node *n, struct hlist_bl_head *h) { hlist_bl_add_head_rcu(n, h); }
-bool __lockref_is_dead__extern(const struct lockref *l) { return __lockref_is_dead(l); }
-u32 __hash_32_generic__extern(u32 val) { return __hash_32_generic(val); }
-u32 hash_32_generic__extern(u32 val, unsigned int bits) { return hash_32_generic(val, bits); }
-u32 hash_64_generic__extern(u64 val, unsigned int bits) { return hash_64_generic(val, bits); }
-u32 hash_ptr__extern(const void *ptr, unsigned int bits) { return hash_ptr(ptr, bits); }
-u32 hash32_ptr__extern(const void *ptr) { return hash32_ptr(ptr); }
-unsigned long partial_name_hash__extern(unsigned long c, unsigned long prevhash) { return partial_name_hash(c, prevhash); }
-unsigned int end_name_hash__extern(unsigned long hash) { return end_name_hash(hash); }
-unsigned int d_count__extern(const struct dentry *dentry) { return d_count(dentry); }
-struct dentry * dget_dlock__extern(struct dentry *dentry) { return dget_dlock(dentry); }
-struct dentry * dget__extern(struct dentry *dentry) { return dget(dentry); }
-int d_unhashed__extern(const struct dentry *dentry) { return d_unhashed(dentry); }
-int d_unlinked__extern(const struct dentry *dentry) { return d_unlinked(dentry); }
-int cant_mount__extern(const struct dentry *dentry) { return cant_mount(dentry); }
-void dont_mount__extern(struct dentry *dentry) { dont_mount(dentry); }
-int d_in_lookup__extern(const struct dentry *dentry) { return d_in_lookup(dentry); }
-void d_lookup_done__extern(struct dentry *dentry) { d_lookup_done(dentry); }
-bool d_managed__extern(const struct dentry *dentry) { return d_managed(dentry); }
-bool d_mountpoint__extern(const struct dentry *dentry) { return d_mountpoint(dentry); }
-unsigned int __d_entry_type__extern(const struct dentry *dentry) { return __d_entry_type(dentry); }
-bool d_is_miss__extern(const struct dentry *dentry) { return d_is_miss(dentry); }
-bool d_is_whiteout__extern(const struct dentry *dentry) { return d_is_whiteout(dentry); }
-bool d_can_lookup__extern(const struct dentry *dentry) { return d_can_lookup(dentry); }
-bool d_is_autodir__extern(const struct dentry *dentry) { return d_is_autodir(dentry); }
-bool d_is_dir__extern(const struct dentry *dentry) { return d_is_dir(dentry); }
-bool d_is_symlink__extern(const struct dentry *dentry) { return d_is_symlink(dentry); }
-bool d_is_reg__extern(const struct dentry *dentry) { return d_is_reg(dentry); }
-bool d_is_special__extern(const struct dentry *dentry) { return d_is_special(dentry); }
-bool d_is_file__extern(const struct dentry *dentry) { return d_is_file(dentry); }
-bool d_is_negative__extern(const struct dentry *dentry) { return d_is_negative(dentry); }
-bool d_flags_negative__extern(unsigned int flags) { return d_flags_negative(flags); }
-bool d_is_positive__extern(const struct dentry *dentry) { return d_is_positive(dentry); }
-bool d_really_is_negative__extern(const struct dentry *dentry) { return d_really_is_negative(dentry); }
-bool d_really_is_positive__extern(const struct dentry *dentry) { return d_really_is_positive(dentry); }
-int simple_positive__extern(const struct dentry *dentry) { return simple_positive(dentry); }
-bool d_is_fallthru__extern(const struct dentry *dentry) { return d_is_fallthru(dentry); }
-unsigned long vfs_pressure_ratio__extern(unsigned long val) { return vfs_pressure_ratio(val); }
-struct inode * d_inode__extern(const struct dentry *dentry) { return d_inode(dentry); }
-struct inode * d_inode_rcu__extern(const struct dentry *dentry) { return d_inode_rcu(dentry); }
-struct inode * d_backing_inode__extern(const struct dentry *upper) { return d_backing_inode(upper); }
-struct dentry * d_backing_dentry__extern(struct dentry *upper) { return d_backing_dentry(upper); }
-struct dentry * d_real__extern(struct dentry *dentry, const struct inode *inode) { return d_real(dentry, inode); }
-struct inode * d_real_inode__extern(const struct dentry *dentry) { return d_real_inode(dentry); }
-int path_equal__extern(const struct path *path1, const struct path *path2) { return path_equal(path1, path2); }
-void path_put_init__extern(struct path *path) { path_put_init(path); }
-unsigned long list_lru_shrink_count__extern(struct list_lru *lru, struct shrink_control *sc) { return list_lru_shrink_count(lru, sc); }
-unsigned long list_lru_count__extern(struct list_lru *lru) { return list_lru_count(lru); }
-unsigned long list_lru_shrink_walk__extern(struct list_lru *lru, struct shrink_control *sc, list_lru_walk_cb isolate, void *cb_arg) { return list_lru_shrink_walk(lru, sc, isolate, cb_arg); }
-unsigned long list_lru_shrink_walk_irq__extern(struct list_lru *lru, struct shrink_control *sc, list_lru_walk_cb isolate, void *cb_arg) { return list_lru_shrink_walk_irq(lru, sc, isolate, cb_arg); }
-unsigned long list_lru_walk__extern(struct list_lru *lru, list_lru_walk_cb isolate, void *cb_arg, unsigned long nr_to_walk) { return list_lru_walk(lru, isolate, cb_arg, nr_to_walk); }
-void sema_init__extern(struct semaphore *sem, int val) { sema_init(sem, val); }
-void rcuwait_init__extern(struct rcuwait *w) { rcuwait_init(w); }
-int rcuwait_active__extern(struct rcuwait *w) { return rcuwait_active(w); }
-void prepare_to_rcuwait__extern(struct rcuwait *w) { prepare_to_rcuwait(w); }
-void finish_rcuwait__extern(struct rcuwait *w) { finish_rcuwait(w); }
-bool rcu_sync_is_idle__extern(struct rcu_sync *rsp) { return rcu_sync_is_idle(rsp); }
-void percpu_down_read__extern(struct percpu_rw_semaphore *sem) { percpu_down_read(sem); }
-bool percpu_down_read_trylock__extern(struct percpu_rw_semaphore *sem) { return percpu_down_read_trylock(sem); }
-void percpu_up_read__extern(struct percpu_rw_semaphore *sem) { percpu_up_read(sem); }
-void percpu_rwsem_release__extern(struct percpu_rw_semaphore *sem, bool read, unsigned long ip) { percpu_rwsem_release(sem, read, ip); }
-void percpu_rwsem_acquire__extern(struct percpu_rw_semaphore *sem, bool read, unsigned long ip) { percpu_rwsem_acquire(sem, read, ip); }
-void set_delayed_call__extern(struct delayed_call *call, void (*fn) (void *), void *arg) { set_delayed_call(call, fn, arg); }
-void do_delayed_call__extern(struct delayed_call *call) { do_delayed_call(call); }
-void clear_delayed_call__extern(struct delayed_call *call) { clear_delayed_call(call); }
-bool guid_equal__extern(const guid_t *u1, const guid_t *u2) { return guid_equal(u1, u2); }
-void guid_copy__extern(guid_t *dst, const guid_t *src) { guid_copy(dst, src); }
-void import_guid__extern(guid_t *dst, const __u8 *src) { import_guid(dst, src); }
-void export_guid__extern(__u8 *dst, const guid_t *src) { export_guid(dst, src); }
-bool guid_is_null__extern(const guid_t *guid) { return guid_is_null(guid); }
-bool uuid_equal__extern(const uuid_t *u1, const uuid_t *u2) { return uuid_equal(u1, u2); }
-void uuid_copy__extern(uuid_t *dst, const uuid_t *src) { uuid_copy(dst, src); }
-void import_uuid__extern(uuid_t *dst, const __u8 *src) { import_uuid(dst, src); }
-void export_uuid__extern(__u8 *dst, const uuid_t *src) { export_uuid(dst, src); }
-bool uuid_is_null__extern(const uuid_t *uuid) { return uuid_is_null(uuid); }
-int uuid_le_cmp__extern(const guid_t u1, const guid_t u2) { return uuid_le_cmp(u1, u2); }
 int rt_prio__extern(int prio) { return rt_prio(prio); }
 int rt_task__extern(struct task_struct *p) { return rt_task(p); }
 bool task_is_realtime__extern(struct task_struct *tsk) { return task_is_realtime(tsk); }
 struct task_struct * rt_mutex_get_top_task__extern(struct task_struct *p) { return rt_mutex_get_top_task(p); }
 bool tsk_is_pi_blocked__extern(struct task_struct *tsk) { return tsk_is_pi_blocked(tsk); }
-void get_io_context_active__extern(struct io_context *ioc) { get_io_context_active(ioc); }
-void ioc_task_link__extern(struct io_context *ioc) { ioc_task_link(ioc); }
-int task_nice_ioprio__extern(struct task_struct *task) { return task_nice_ioprio(task); }
-int task_nice_ioclass__extern(struct task_struct *task) { return task_nice_ioclass(task); }
-int get_current_ioprio__extern(void) { return get_current_ioprio(); }
-int percpu_counter_compare__extern(struct percpu_counter *fbc, s64 rhs) { return percpu_counter_compare(fbc, rhs); }
-void percpu_counter_add__extern(struct percpu_counter *fbc, s64 amount) { percpu_counter_add(fbc, amount); }
-s64 percpu_counter_sum_positive__extern(struct percpu_counter *fbc) { return percpu_counter_sum_positive(fbc); }
-s64 percpu_counter_sum__extern(struct percpu_counter *fbc) { return percpu_counter_sum(fbc); }
-s64 percpu_counter_read__extern(struct percpu_counter *fbc) { return percpu_counter_read(fbc); }
-s64 percpu_counter_read_positive__extern(struct percpu_counter *fbc) { return percpu_counter_read_positive(fbc); }
-bool percpu_counter_initialized__extern(struct percpu_counter *fbc) { return percpu_counter_initialized(fbc); }
-void percpu_counter_inc__extern(struct percpu_counter *fbc) { percpu_counter_inc(fbc); }
-void percpu_counter_dec__extern(struct percpu_counter *fbc) { percpu_counter_dec(fbc); }
-void percpu_counter_sub__extern(struct percpu_counter *fbc, s64 amount) { percpu_counter_sub(fbc, amount); }
-int qtree_depth__extern(struct qtree_mem_dqinfo *info) { return qtree_depth(info); }
-projid_t __kprojid_val__extern(kprojid_t projid) { return __kprojid_val(projid); }
-bool projid_eq__extern(kprojid_t left, kprojid_t right) { return projid_eq(left, right); }
-bool projid_lt__extern(kprojid_t left, kprojid_t right) { return projid_lt(left, right); }
-bool projid_valid__extern(kprojid_t projid) { return projid_valid(projid); }
-bool kprojid_has_mapping__extern(struct user_namespace *ns, kprojid_t projid) { return kprojid_has_mapping(ns, projid); }
-struct kqid make_kqid__extern(struct user_namespace *from, enum quota_type type, qid_t qid) { return make_kqid(from, type, qid); }
-struct kqid make_kqid_invalid__extern(enum quota_type type) { return make_kqid_invalid(type); }
-struct kqid make_kqid_uid__extern(kuid_t uid) { return make_kqid_uid(uid); }
-struct kqid make_kqid_gid__extern(kgid_t gid) { return make_kqid_gid(gid); }
-struct kqid make_kqid_projid__extern(kprojid_t projid) { return make_kqid_projid(projid); }
-bool qid_has_mapping__extern(struct user_namespace *ns, struct kqid qid) { return qid_has_mapping(ns, qid); }
-int info_dirty__extern(struct mem_dqinfo *info) { return info_dirty(info); }
-void dqstats_inc__extern(unsigned int type) { dqstats_inc(type); }
-void dqstats_dec__extern(unsigned int type) { dqstats_dec(type); }
-unsigned int dquot_state_flag__extern(unsigned int flags, int type) { return dquot_state_flag(flags, type); }
-unsigned int dquot_generic_flag__extern(unsigned int flags, int type) { return dquot_generic_flag(flags, type); }
 bool is_sync_kiocb__extern(struct kiocb *kiocb) { return is_sync_kiocb(kiocb); }
 bool mapping_tagged__extern(struct address_space *mapping, xa_mark_t tag) { return mapping_tagged(mapping, tag); }
 void i_mmap_lock_write__extern(struct address_space *mapping) { i_mmap_lock_write(mapping); }
@@ -5240,14 +1925,6 @@ unsigned long arch_scale_cpu_capacity__extern(int cpu) { return arch_scale_cpu_c
 unsigned long arch_scale_thermal_pressure__extern(int cpu) { return arch_scale_thermal_pressure(cpu); }
 void arch_set_thermal_pressure__extern(const struct cpumask *cpus, unsigned long th_pressure) { arch_set_thermal_pressure(cpus, th_pressure); }
 int task_node__extern(const struct task_struct *p) { return task_node(p); }
-unsigned long em_cpu_energy__extern(struct em_perf_domain *pd, unsigned long max_util, unsigned long sum_util) { return em_cpu_energy(pd, max_util, sum_util); }
-int em_pd_nr_perf_states__extern(struct em_perf_domain *pd) { return em_pd_nr_perf_states(pd); }
-resource_size_t resource_size__extern(const struct resource *res) { return resource_size(res); }
-unsigned long resource_type__extern(const struct resource *res) { return resource_type(res); }
-unsigned long resource_ext_type__extern(const struct resource *res) { return resource_ext_type(res); }
-bool resource_contains__extern(struct resource *r1, struct resource *r2) { return resource_contains(r1, r2); }
-bool resource_overlaps__extern(struct resource *r1, struct resource *r2) { return resource_overlaps(r1, r2); }
-void irqresource_disabled__extern(struct resource *res, u32 irq) { irqresource_disabled(res, irq); }
 struct device * bus_find_device_by_name__extern(struct bus_type *bus, struct device *start, const char *name) { return bus_find_device_by_name(bus, start, name); }
 struct device * bus_find_device_by_of_node__extern(struct bus_type *bus, const struct device_node *np) { return bus_find_device_by_of_node(bus, np); }
 struct device * bus_find_device_by_fwnode__extern(struct bus_type *bus, const struct fwnode_handle *fwnode) { return bus_find_device_by_fwnode(bus, fwnode); }
@@ -5279,12 +1956,6 @@ void dev_assign_ready_to_probe__extern(struct device *dev, bool value) { dev_ass
 bool dev_test_and_set_ready_to_probe__extern(struct device *dev) { return dev_test_and_set_ready_to_probe(dev); }
 struct device * kobj_to_dev__extern(struct kobject *kobj) { return kobj_to_dev(kobj); }
 bool device_iommu_mapped__extern(struct device *dev) { return device_iommu_mapped(dev); }
-bool device_can_wakeup__extern(struct device *dev) { return device_can_wakeup(dev); }
-bool device_may_wakeup__extern(struct device *dev) { return device_may_wakeup(dev); }
-void device_set_wakeup_path__extern(struct device *dev) { device_set_wakeup_path(dev); }
-void __pm_wakeup_event__extern(struct wakeup_source *ws, unsigned int msec) { __pm_wakeup_event(ws, msec); }
-void pm_wakeup_event__extern(struct device *dev, unsigned int msec) { pm_wakeup_event(dev, msec); }
-void pm_wakeup_hard_event__extern(struct device *dev) { pm_wakeup_hard_event(dev); }
 const char * dev_name__extern(const struct device *dev) { return dev_name(dev); }
 const char * dev_bus_name__extern(const struct device *dev) { return dev_bus_name(dev); }
 int dev_to_node__extern(struct device *dev) { return dev_to_node(dev); }
@@ -5322,7 +1993,6 @@ void * dev_get_platdata__extern(const struct device *dev) { return dev_get_platd
 int device_add_group__extern(struct device *dev, const struct attribute_group *grp) { return device_add_group(dev, grp); }
 void device_remove_group__extern(struct device *dev, const struct attribute_group *grp) { device_remove_group(dev, grp); }
 void __free_put_device__extern(void *p) { __free_put_device(p); }
-void ep_take_care_of_epollwakeup__extern(struct epoll_event *epev) { ep_take_care_of_epollwakeup(epev); }
 void poll_wait__extern(struct file *filp, wait_queue_head_t *wait_address, poll_table *p) { poll_wait(filp, wait_address, p); }
 bool poll_does_not_wait__extern(const poll_table *p) { return poll_does_not_wait(p); }
 __poll_t poll_requested_events__extern(const poll_table *p) { return poll_requested_events(p); }
