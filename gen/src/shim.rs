@@ -143,8 +143,9 @@ impl Shim {
 
 /// A listed header and the parts it is split into, as a regex: for
 /// `linux/<name>.h`, also `linux/<name>/*.h` (6.1's `linux/atomic/`, where
-/// `atomic_read` is) and `asm-generic/<name>-*.h` (5.10's
-/// `asm-generic/atomic-instrumented.h`, the same functions).
+/// `atomic_read` is), `asm-generic/<name>-*.h` (5.10's
+/// `asm-generic/atomic-instrumented.h`, the same functions) and
+/// `linux/<name>_rt.h` (PREEMPT_RT's `spin_lock`, `mutex_trylock`).
 fn split_parts(header: &str) -> String {
     match header
         .strip_prefix("linux/")
@@ -153,7 +154,7 @@ fn split_parts(header: &str) -> String {
     {
         Some(name) => {
             let name = regex_literal(name);
-            format!("linux/{name}\\.h|linux/{name}/[^/]*\\.h|asm-generic/{name}-[^/]*\\.h")
+            format!("linux/{name}(_rt)?\\.h|linux/{name}/[^/]*\\.h|asm-generic/{name}-[^/]*\\.h")
         }
         None => regex_literal(header),
     }

@@ -118,33 +118,31 @@ pub fn write_sets(sets_dir: &Path, sets: Vec<(String, Files)>) -> Result<()> {
     store(sets_dir, &full).map(|_| ())
 }
 
-/// An exclusive `flock` on `<sets_dir>/.lock`, released when dropped (or
-/// when the process ends).
+/// An exclusive `flock` on the sets directory itself (a directory can be
+/// locked like a file, and no lock file is left behind), released when
+/// dropped or when the process ends.
 struct SetsLock {
     /// Held open: closing it releases the lock.
-    _file: fs::File,
+    _dir: fs::File,
 }
 
 impl SetsLock {
     fn take(sets_dir: &Path) -> Result<SetsLock> {
         use std::os::fd::AsRawFd;
-        let path = sets_dir.join(".lock");
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        // SAFETY: flock only acts on the descriptor, which `file` owns and
+        fs::create_dir_all(sets_dir)
+            .with_context(|| format!("cannot create {}", sets_dir.display()))?;
+        let dir = fs::File::open(sets_dir)
+            .with_context(|| format!("cannot open {}", sets_dir.display()))?;
+        // SAFETY: flock only acts on the descriptor, which `dir` owns and
         // keeps open for as long as the lock is held.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        if unsafe { libc::flock(dir.as_raw_fd(), libc::LOCK_EX) } != 0 {
             bail!(
                 "cannot lock {}: {}",
-                path.display(),
+                sets_dir.display(),
                 std::io::Error::last_os_error()
             );
         }
-        Ok(SetsLock { _file: file })
+        Ok(SetsLock { _dir: dir })
     }
 }
 
