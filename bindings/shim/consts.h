@@ -66,3 +66,7 @@ const unsigned int rust_shim_UINT_MAX = UINT_MAX;
 const long rust_shim_LONG_MAX = LONG_MAX;
 const unsigned long rust_shim_ULONG_MAX = ULONG_MAX;
 const size_t rust_shim_SIZE_MAX = SIZE_MAX;
+
+/* NUMA: linux/numa.h defines it up to 6.x, linux/nodemask_types.h (which no
+ * older kernel has, so it cannot be listed) from 7.2 on */
+const int rust_shim_NUMA_NO_NODE = NUMA_NO_NODE;
