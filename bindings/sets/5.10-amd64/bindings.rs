@@ -833,7 +833,6 @@ pub const WQ_FLAG_CUSTOM: u32 = 8;
 pub const WQ_FLAG_DONE: u32 = 16;
 pub const NODES_SHIFT: u32 = 10;
 pub const MAX_NUMNODES: u32 = 1024;
-pub const NUMA_NO_NODE: i32 = -1;
 pub const SHIFT_HZ: u32 = 8;
 pub const USER_TICK_USEC: u32 = 10000;
 pub const NSEC_JIFFIE_SC: u32 = 53;
@@ -26203,6 +26202,7 @@ pub const UINT_MAX: core::ffi::c_uint = 4294967295;
 pub const LONG_MAX: core::ffi::c_long = 9223372036854775807;
 pub const ULONG_MAX: core::ffi::c_ulong = 18446744073709551615;
 pub const SIZE_MAX: usize = 18446744073709551615;
+pub const NUMA_NO_NODE: core::ffi::c_int = -1;
 pub type __builtin_va_list = [__va_list_tag; 1usize];
 #[repr(C)]
 #[derive(Copy, Clone)]

@@ -793,7 +793,6 @@ pub const PIDS_PER_CPU_DEFAULT: u32 = 1024;
 pub const PIDS_PER_CPU_MIN: u32 = 8;
 pub const NODES_SHIFT: u32 = 10;
 pub const MAX_NUMNODES: u32 = 1024;
-pub const NUMA_NO_NODE: i32 = -1;
 pub const NUMA_NO_MEMBLK: i32 = -1;
 pub const LOCK_SECTION_END: &[u8; 12] = b".previous\n\t\0";
 pub const NUM_ACTIVE_RCU_POLL_OLDSTATE: u32 = 2;
@@ -27599,6 +27598,7 @@ pub const UINT_MAX: core::ffi::c_uint = 4294967295;
 pub const LONG_MAX: core::ffi::c_long = 9223372036854775807;
 pub const ULONG_MAX: core::ffi::c_ulong = 18446744073709551615;
 pub const SIZE_MAX: usize = 18446744073709551615;
+pub const NUMA_NO_NODE: core::ffi::c_int = -1;
 pub type __builtin_va_list = [__va_list_tag; 1usize];
 #[repr(C)]
 #[derive(Copy, Clone)]

@@ -784,7 +784,6 @@ pub const READ: u32 = 0;
 pub const WRITE: u32 = 1;
 pub const NODES_SHIFT: u32 = 10;
 pub const MAX_NUMNODES: u32 = 1024;
-pub const NUMA_NO_NODE: i32 = -1;
 pub const NUMA_NO_MEMBLK: i32 = -1;
 pub const CSIGNAL: u32 = 255;
 pub const CLONE_VM: u32 = 256;
@@ -30796,6 +30795,7 @@ pub const UINT_MAX: core::ffi::c_uint = 4294967295;
 pub const LONG_MAX: core::ffi::c_long = 9223372036854775807;
 pub const ULONG_MAX: core::ffi::c_ulong = 18446744073709551615;
 pub const SIZE_MAX: usize = 18446744073709551615;
+pub const NUMA_NO_NODE: core::ffi::c_int = -1;
 #[repr(C)]
 #[derive(Default, Copy, Clone)]
 pub struct kernel_symbol {

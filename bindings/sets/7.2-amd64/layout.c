@@ -6648,4 +6648,5 @@ const unsigned long long ko_layout[] __attribute__((section(".ko_layout"), used,
 	(unsigned long long)((long)(LONG_MAX)),
 	(unsigned long long)((unsigned long)(ULONG_MAX)),
 	(unsigned long long)((unsigned long)(SIZE_MAX)),
+	(unsigned long long)((int)(NUMA_NO_NODE)),
 };

@@ -29921,6 +29921,7 @@ pub const UINT_MAX: core::ffi::c_uint = 4294967295;
 pub const LONG_MAX: core::ffi::c_long = 9223372036854775807;
 pub const ULONG_MAX: core::ffi::c_ulong = 18446744073709551615;
 pub const SIZE_MAX: usize = 18446744073709551615;
+pub const NUMA_NO_NODE: core::ffi::c_int = -1;
 #[repr(C)]
 #[derive(Default, Copy, Clone)]
 pub struct kernel_symbol {
