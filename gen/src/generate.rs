@@ -12,7 +12,7 @@ use crate::layout::{self, RustSide};
 use crate::meta::{self, Meta};
 use crate::progress::Progress;
 use crate::prune;
-use crate::run_bindgen::{self, Functions};
+use crate::run_bindgen;
 use crate::shim::Shim;
 use crate::tempdir::TempDir;
 use crate::tree::Tree;
@@ -49,15 +49,11 @@ pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFile
 }
 
 /// [`generate`], given the functions the pruning is expected to drop (the
-/// committed set's `[dropped]`). Then gen first tries to confirm that
-/// expectation instead of finding the dropped functions round by round
-/// (four compiles of all of wrappers.c, 35 s of a 48 s run on 6.1): bindgen
-/// runs with and without them at once, and three compiles run side by side
-/// with the layout check of the first output: wrappers.c without them must
-/// compile cleanly, the shims too, and the pruning rounds run on a file of
-/// only the expected functions must drop exactly those. If any of that
-/// fails, the set is made the long way. The files are the same either way:
-/// both are bindgen's output without the functions the kernel's gcc rejects.
+/// committed set's `[dropped]`): the bindgen run without them then starts
+/// at once, beside the first run and the wrapper compiles, instead of after
+/// them. Its output is used only if the pruning drops exactly those; else
+/// bindgen runs again with what it did drop. The files are the same either
+/// way.
 pub fn generate_expecting(
     tree: &Tree,
     shim: &Shim,
@@ -75,46 +71,82 @@ pub fn generate_expecting(
     // libclang parses the headers as the kernel's arch: type sizes,
     // alignment and predefined macros (__aarch64__) follow from it.
     let target = format!("--target={}", tree.target()?.clang_target);
+    let target = target.as_str();
     let shim_dir = shim
         .dir
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", shim.dir.display()))?;
     // -w: the kernel's headers are not written for clang's warnings, and
     // bindgen would print every one of them.
-    let mut args = vec![target.clone(), "-w".to_string()];
+    let mut args = vec![target.to_string(), "-w".to_string()];
     args.extend(flags.clang_args(&run_bindgen::builtin_include()?));
     args.push(format!("-I{}", shim_dir.display()));
-    let job = Job {
-        tree,
-        shim,
-        progress,
-        name: &name,
-        args: &args,
+    let bindgen = |skip: &BTreeSet<String>| {
+        let work = TempDir::new("gen-bindgen-")?;
+        progress
+            .step(&format!("{name}: running bindgen"), || {
+                run_bindgen::run(shim, &args, skip, work.path())
+            })
+            .with_context(|| format!("set {name} (from {})", tree.path.display()))
     };
     let expected = expected.filter(|e| !e.is_empty());
-    let made = match expected {
-        Some(e) => match job.confirmed(e)? {
-            Some(made) => made,
-            None => {
-                crate::progress::diagnostic(&format!(
-                    "gen: {name}: the committed set's dropped functions do not fit: pruning round by round"
-                ));
-                job.pruned()?
+    let (first, speculative) = std::thread::scope(|s| {
+        let speculative = expected.map(|e| s.spawn(|| bindgen(e)));
+        let first = bindgen(&BTreeSet::new()).and_then(|first| {
+            let wrappers = wrappers::wrappers_c(&first.wrappers, shim)?;
+            let dropped = progress
+                .step(
+                    &format!("{name}: compiling wrappers.c and shims with Kbuild"),
+                    || prune::rejected_wrappers(tree, shim, &wrappers),
+                )
+                .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
+            Ok((first, wrappers, dropped))
+        });
+        let speculative = speculative.map(|h| h.join());
+        (first, speculative)
+    });
+    let (first, first_wrappers, dropped) = first?;
+    let (out, wrappers_c) = if dropped.is_empty() {
+        (first, first_wrappers)
+    } else {
+        let out = match (speculative, expected) {
+            (Some(Ok(Ok(out))), Some(e)) if *e == dropped => out,
+            _ => bindgen(&dropped)?,
+        };
+        let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
+        // The pruned text is what compiled cleanly; bindgen's second output
+        // should be exactly that. If not, compile it again.
+        if wrappers_c != wrappers::remove_wrappers(&first_wrappers, &dropped) {
+            let again = prune::rejected_wrappers(tree, shim, &wrappers_c)?;
+            if !again.is_empty() {
+                bail!(
+                    "set {name}: wrappers.c does not compile cleanly (e.g. {})",
+                    again.iter().next().map_or("", |s| s.as_str())
+                );
             }
-        },
-        None => job.pruned()?,
+        }
+        (out, wrappers_c)
     };
-    let Made {
-        out,
-        wrappers_c,
-        dropped,
-        checked,
-    } = made;
-    let bindings = job.bindings_rs(&out);
+    let bindings = format!("// {GENERATED}\n{}", out.bindings);
     let constants = bindings
         .lines()
         .filter(|l| l.starts_with("pub const "))
         .count();
+    let headers = progress
+        .step(&format!("{name}: reading C layouts with libclang"), || {
+            let work = TempDir::new("gen-walk-")?;
+            let input = work.path().join("gen-input.h");
+            std::fs::write(&input, shim.input_header())?;
+            clang_walk::walk(&input, &args)
+        })
+        .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
+    let candidates = layout::items(&headers, &RustSide::parse(&bindings), &out.seen, shim)
+        .with_context(|| format!("set {name}"))?;
+    let checked = progress
+        .step(&format!("{name}: compiling layout.c with Kbuild"), || {
+            layout::verify(tree, shim, candidates)
+        })
+        .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
     let stats = Stats {
         wrappers: wrappers::count(&wrappers_c),
         shim_functions: out.shim_functions.len(),
@@ -129,7 +161,7 @@ pub fn generate_expecting(
     let meta = Meta::new(tree, &flags.compiler, shim, &stats, &dropped)?;
     let files = vec![
         (BINDINGS_RS.to_string(), bindings),
-        (CLANG_ARGS.to_string(), flags.render(&target)),
+        (CLANG_ARGS.to_string(), flags.render(target)),
         (
             layout::LAYOUT_C.to_string(),
             layout::render_c(&checked.items, shim).0,
@@ -143,149 +175,6 @@ pub fn generate_expecting(
     ];
     check_portable(&files, &args)?;
     Ok(SetFiles { name, files, stats })
-}
-
-/// What one set is made from: its tree, the shims and bindgen's clang args.
-struct Job<'a> {
-    tree: &'a Tree,
-    shim: &'a Shim,
-    progress: &'a Progress,
-    name: &'a str,
-    args: &'a [String],
-}
-
-/// bindgen's output without the dropped functions, its wrappers.c, and
-/// its layout check.
-struct Made {
-    out: run_bindgen::Output,
-    wrappers_c: String,
-    dropped: BTreeSet<String>,
-    checked: layout::Verified,
-}
-
-impl Job<'_> {
-    fn context(&self) -> String {
-        format!("set {} (from {})", self.name, self.tree.path.display())
-    }
-
-    fn bindgen(&self, functions: Functions<'_>) -> Result<run_bindgen::Output> {
-        let work = TempDir::new("gen-bindgen-")?;
-        let what = match functions {
-            Functions::AllBut(_) => "running bindgen",
-            Functions::Only(_) => "running bindgen for the wrappers to drop",
-        };
-        self.progress
-            .step(&format!("{}: {what}", self.name), || {
-                run_bindgen::run(self.shim, self.args, functions, work.path())
-            })
-            .with_context(|| self.context())
-    }
-
-    fn bindings_rs(&self, out: &run_bindgen::Output) -> String {
-        format!("// {GENERATED}\n{}", out.bindings)
-    }
-
-    /// The layout check of bindgen's output `out`: libclang's walk of the
-    /// headers, then layout.c compiled with Kbuild.
-    fn layout(&self, out: &run_bindgen::Output) -> Result<layout::Verified> {
-        let headers = self
-            .progress
-            .step(
-                &format!("{}: reading C layouts with libclang", self.name),
-                || {
-                    let work = TempDir::new("gen-walk-")?;
-                    let input = work.path().join("gen-input.h");
-                    std::fs::write(&input, self.shim.input_header())?;
-                    clang_walk::walk(&input, self.args)
-                },
-            )
-            .with_context(|| self.context())?;
-        let bindings = self.bindings_rs(out);
-        let candidates = layout::items(&headers, &RustSide::parse(&bindings), &out.seen, self.shim)
-            .with_context(|| format!("set {}", self.name))?;
-        self.progress
-            .step(
-                &format!("{}: compiling layout.c with Kbuild", self.name),
-                || layout::verify(self.tree, self.shim, candidates),
-            )
-            .with_context(|| self.context())
-    }
-
-    /// The fast way (see [`generate_expecting`]): `None` if the expected
-    /// functions are not exactly those the kernel's gcc rejects.
-    fn confirmed(&self, expected: &BTreeSet<String>) -> Result<Option<Made>> {
-        let (without, only) = std::thread::scope(|s| {
-            let only = s.spawn(|| self.bindgen(Functions::Only(expected)));
-            let without = self.bindgen(Functions::AllBut(expected));
-            (without, only.join())
-        });
-        let only = only.map_err(|_| anyhow::anyhow!("bindgen panicked"))??;
-        let out = without?;
-        let wrappers_c = wrappers::wrappers_c(&out.wrappers, self.shim)?;
-        let only_expected = wrappers::wrappers_c(&only.wrappers, self.shim)?;
-        let (fits, checked) = std::thread::scope(|s| {
-            let fits = s.spawn(|| {
-                self.progress.step(
-                    &format!("{}: compiling wrappers.c and shims with Kbuild", self.name),
-                    || prune::confirm(self.tree, self.shim, &wrappers_c, &only_expected, expected),
-                )
-            });
-            let checked = self.layout(&out);
-            (fits.join(), checked)
-        });
-        let fits = fits
-            .map_err(|_| anyhow::anyhow!("compiling wrappers.c panicked"))?
-            .with_context(|| self.context())?;
-        if !fits {
-            return Ok(None);
-        }
-        Ok(Some(Made {
-            out,
-            wrappers_c,
-            dropped: expected.clone(),
-            checked: checked?,
-        }))
-    }
-
-    /// The long way: wrappers.c compiled, pruned and compiled again until
-    /// clean; then bindgen again without what was dropped.
-    fn pruned(&self) -> Result<Made> {
-        let first = self.bindgen(Functions::AllBut(&BTreeSet::new()))?;
-        let first_wrappers = wrappers::wrappers_c(&first.wrappers, self.shim)?;
-        let dropped = self
-            .progress
-            .step(
-                &format!("{}: compiling wrappers.c and shims with Kbuild", self.name),
-                || prune::rejected_wrappers(self.tree, self.shim, &first_wrappers),
-            )
-            .with_context(|| self.context())?;
-        let (out, wrappers_c) = if dropped.is_empty() {
-            (first, first_wrappers)
-        } else {
-            let out = self.bindgen(Functions::AllBut(&dropped))?;
-            let wrappers_c = wrappers::wrappers_c(&out.wrappers, self.shim)?;
-            // The pruned text is what compiled cleanly; bindgen's second output
-            // should be exactly that. If not, compile it again.
-            if wrappers_c != wrappers::remove_wrappers(&first_wrappers, &dropped) {
-                let again = prune::rejected_wrappers(self.tree, self.shim, &wrappers_c)?;
-                if !again.is_empty() {
-                    bail!(
-                        "set {}: wrappers.c does not compile cleanly (e.g. {})",
-                        self.name,
-                        again.iter().next().map_or("", |s| s.as_str())
-                    );
-                }
-            }
-            (out, wrappers_c)
-        };
-        let checked = self.layout(&out)?;
-        Ok(Made {
-            out,
-            wrappers_c,
-            dropped,
-            checked,
-        })
-    }
 }
 
 /// No generated file may contain a machine path.

@@ -7,7 +7,6 @@
 //! functions out of bindings.rs too.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use anyhow::{bail, Result};
 
@@ -25,62 +24,20 @@ const MAX_ROUNDS: usize = 6;
 /// Also compiles the shims, which must build cleanly as they are.
 pub fn rejected_wrappers(tree: &Tree, shim: &Shim, wrappers: &str) -> Result<BTreeSet<String>> {
     let shim_dir = shim.dir.canonicalize()?;
+    let shim_files = shim_sources(shim)?;
     // The shims build in parallel with the first round.
-    let (dropped, shims) = std::thread::scope(|s| {
-        let shims = s.spawn(|| compile_shims(tree, shim, &shim_dir));
-        (rounds(tree, &shim_dir, wrappers), shims.join())
+    let (first, shims) = std::thread::scope(|s| {
+        let shims = s.spawn(|| kbuild::compile(tree, &shim_dir, &shim_files));
+        let first = kbuild::compile(
+            tree,
+            &shim_dir,
+            &[(WRAPPERS_FILE.to_string(), wrappers.to_string())],
+        );
+        (first, shims.join())
     });
-    shims.map_err(|_| anyhow::anyhow!("compiling the shims panicked"))??;
-    dropped
-}
-
-/// Whether `expected` are exactly the wrappers to drop, found without
-/// compiling all of wrappers.c round by round: `without` (wrappers.c
-/// without them) compiles cleanly, and the rounds of [`rejected_wrappers`]
-/// drop all of `only` (a file of just their wrappers). Every wrapper is
-/// judged on its own code, so that is the same answer; the three compiles
-/// (the shims too) run side by side.
-pub fn confirm(
-    tree: &Tree,
-    shim: &Shim,
-    without: &str,
-    only: &str,
-    expected: &BTreeSet<String>,
-) -> Result<bool> {
-    let shim_dir = shim.dir.canonicalize()?;
-    let (clean, dropped, shims) = std::thread::scope(|s| {
-        let shims = s.spawn(|| compile_shims(tree, shim, &shim_dir));
-        let clean = s.spawn(|| {
-            kbuild::compile(
-                tree,
-                &shim_dir,
-                &[(WRAPPERS_FILE.to_string(), without.to_string())],
-            )
-        });
-        let dropped = rounds(tree, &shim_dir, only);
-        (clean.join(), dropped, shims.join())
-    });
-    let panicked = |_| anyhow::anyhow!("compiling wrappers.c panicked");
-    shims.map_err(panicked)??;
-    let (log, ok) = clean.map_err(panicked)??;
-    let clean = ok && !log.contains("warning:") && !log.contains("error:");
-    Ok(clean && dropped? == *expected)
-}
-
-/// The shims, which must compile cleanly as they are.
-fn compile_shims(tree: &Tree, shim: &Shim, shim_dir: &Path) -> Result<()> {
-    check_shims(&kbuild::compile(tree, shim_dir, &shim_sources(shim)?)?)
-}
-
-/// Compiles `wrappers`, drops every wrapper the compiler (or objtool, or
-/// the assembler) complains about, and repeats until it compiles cleanly:
-/// what it dropped.
-fn rounds(tree: &Tree, shim_dir: &Path, wrappers: &str) -> Result<BTreeSet<String>> {
-    let mut result = kbuild::compile(
-        tree,
-        shim_dir,
-        &[(WRAPPERS_FILE.to_string(), wrappers.to_string())],
-    )?;
+    let shims = shims.map_err(|_| anyhow::anyhow!("compiling the shims panicked"))??;
+    check_shims(&shims)?;
+    let mut result = first?;
     let mut dropped = BTreeSet::new();
     let mut text = wrappers.to_string();
     for _ in 0..MAX_ROUNDS {
@@ -88,11 +45,11 @@ fn rounds(tree: &Tree, shim_dir: &Path, wrappers: &str) -> Result<BTreeSet<Strin
         let mut bad = complained_about(&log, &text);
         if bad.is_empty() && log.contains("Assembler messages:") {
             let file = (WRAPPERS_FILE.to_string(), text.clone());
-            let (asm, messages) = kbuild::assembler_messages(tree, shim_dir, &file)?;
+            let (asm, messages) = kbuild::assembler_messages(tree, &shim_dir, &file)?;
             bad = assembler_culprits(&asm, &messages);
         }
         if bad.is_empty() && !ok && !log.contains("error:") && !log.contains("warning:") {
-            bad = bisect::culprits(tree, shim_dir, &text)?;
+            bad = bisect::culprits(tree, &shim_dir, &text)?;
         }
         if bad.is_empty() {
             let unclean = log.contains("warning:") || log.contains("error:");
@@ -106,7 +63,11 @@ fn rounds(tree: &Tree, shim_dir: &Path, wrappers: &str) -> Result<BTreeSet<Strin
         }
         text = remove_wrappers(&text, &bad);
         dropped.extend(bad);
-        result = kbuild::compile(tree, shim_dir, &[(WRAPPERS_FILE.to_string(), text.clone())])?;
+        result = kbuild::compile(
+            tree,
+            &shim_dir,
+            &[(WRAPPERS_FILE.to_string(), text.clone())],
+        )?;
     }
     bail!(
         "wrappers.c still does not compile cleanly after {MAX_ROUNDS} rounds of dropping wrappers"

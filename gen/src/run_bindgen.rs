@@ -103,20 +103,12 @@ pub fn clang_version() -> String {
     bindgen::clang_version().full
 }
 
-/// Which functions a bindgen run binds.
-#[derive(Debug, Clone, Copy)]
-pub enum Functions<'a> {
-    /// All but these (static inlines that do not compile out of line).
-    AllBut(&'a BTreeSet<String>),
-    /// Only these (and what they need): for their wrappers alone.
-    Only(&'a BTreeSet<String>),
-}
-
 /// Runs bindgen in `work` (a temporary directory) with the given clang args.
+/// `skip`: functions to leave out (static inlines that do not compile out of line).
 pub fn run(
     shim: &Shim,
     clang_args: &[String],
-    functions: Functions<'_>,
+    skip: &BTreeSet<String>,
     work: &Path,
 ) -> Result<Output> {
     load_libclang()?;
@@ -158,17 +150,8 @@ pub fn run(
     for item in BLOCKLIST.iter().chain(MISEVALUATED_MACROS) {
         builder = builder.blocklist_item(item);
     }
-    match functions {
-        Functions::AllBut(skip) => {
-            for name in skip {
-                builder = builder.blocklist_function(name);
-            }
-        }
-        Functions::Only(only) => {
-            for name in only {
-                builder = builder.allowlist_function(name);
-            }
-        }
+    for name in skip {
+        builder = builder.blocklist_function(name);
     }
     // libclang prints its diagnostics straight to stderr; they are in the
     // error bindgen returns, so keep them off the terminal.
