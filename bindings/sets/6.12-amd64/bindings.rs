@@ -35071,6 +35071,8 @@ unsafe extern "C" {
     pub static mut int_active_memcg: *mut mem_cgroup;
     #[link_name = "set_active_memcg__extern"]
     pub fn set_active_memcg(memcg: *mut mem_cgroup) -> *mut mem_cgroup;
+    #[link_name = "membarrier_mm_sync_core_before_usermode__extern"]
+    pub fn membarrier_mm_sync_core_before_usermode(mm: *mut mm_struct);
     pub fn membarrier_exec_mmap(mm: *mut mm_struct);
     pub fn membarrier_update_current_mm(next_mm: *mut mm_struct);
     pub fn task_set_jobctl_pending(

@@ -990,6 +990,7 @@ void memalloc_noreclaim_restore__extern(unsigned int flags);
 unsigned int memalloc_pin_save__extern(void);
 void memalloc_pin_restore__extern(unsigned int flags);
 struct mem_cgroup * set_active_memcg__extern(struct mem_cgroup *memcg);
+void membarrier_mm_sync_core_before_usermode__extern(struct mm_struct *mm);
 unsigned long __copy_from_user_inatomic__extern(void *to, const void *from, unsigned long n);
 unsigned long __copy_from_user__extern(void *to, const void *from, unsigned long n);
 unsigned long __copy_to_user_inatomic__extern(void *to, const void *from, unsigned long n);
@@ -2371,6 +2372,7 @@ void memalloc_noreclaim_restore__extern(unsigned int flags) { memalloc_noreclaim
 unsigned int memalloc_pin_save__extern(void) { return memalloc_pin_save(); }
 void memalloc_pin_restore__extern(unsigned int flags) { memalloc_pin_restore(flags); }
 struct mem_cgroup * set_active_memcg__extern(struct mem_cgroup *memcg) { return set_active_memcg(memcg); }
+void membarrier_mm_sync_core_before_usermode__extern(struct mm_struct *mm) { membarrier_mm_sync_core_before_usermode(mm); }
 unsigned long __copy_from_user_inatomic__extern(void *to, const void *from, unsigned long n) { return __copy_from_user_inatomic(to, from, n); }
 unsigned long __copy_from_user__extern(void *to, const void *from, unsigned long n) { return __copy_from_user(to, from, n); }
 unsigned long __copy_to_user_inatomic__extern(void *to, const void *from, unsigned long n) { return __copy_to_user_inatomic(to, from, n); }
