@@ -162,7 +162,7 @@ render_table() {
     row "(4) gen, the committed set made again (\`gen --kdir\` over sets/, cold cache)" "${cell[@]}" \
         "≤ 10 s: $(verdict 'v <= 10' "${gens[@]}")"
 
-    local set dir name bytes lines wrapped t
+    local set dir name bytes lines wrapped t shown
     for dir in "$repo"/bindings/sets/*/; do
         # Full files: a set stored as deltas is read through its copy.
         dir=$(ko_facts materialized "$dir" "$repo/build") && [ -f "$dir/bindings.rs" ] || continue
@@ -172,9 +172,11 @@ render_table() {
         wrapped=$(grep -cE '__extern\(.*\) *\{' "$dir/wrappers.c" || true)
         t=$(median "bindings-rustc@$name" 2>/dev/null) && t=$(secs "$t") || t="n/a"
         set="$(awk -v b="$bytes" 'BEGIN { printf "%.2f MB", b / 1e6 }'), $lines lines, $wrapped wrapped fns, compiles in $t"
-        cell=(); for k; do
-            if [ "$(version_of "$k")" = "${name%%-*}" ]; then cell+=("$set"); else cell+=(""); fi
+        cell=() shown=0; for k; do
+            if [ "$(version_of "$k")" = "${name%%-*}" ]; then cell+=("$set") shown=1; else cell+=(""); fi
         done
+        # (Sets of another series than the benched kernels': no column.)
+        [ "$shown" = 1 ] || continue
         row "(5) set $name: bindings.rs, wrappers.c, kernel-bindings crate" "${cell[@]}" ""
     done
 
@@ -262,6 +264,7 @@ plot "$work/sizes.dat" using 1:(\$5/1e6) with linespoints title "kernel-bindings
      10 with lines dashtype 2 title "crates.io limit"
 set xlabel "sets checked at once (gen --check, one per core, cold cache)"
 set ylabel "seconds"
+set yrange [0:*]
 set xrange [0.5:$n.5]
 set xtics 1
 plot "$data" using 1:2 with linespoints title "wall time", \
