@@ -230,8 +230,8 @@ done
 ## gen keeps Kbuild's compiles in KO_CACHE, and a second run would time
 ## that cache. A set never made before (an empty sets directory: wrappers.c
 ## pruned round by round), and the committed set made again (in a copy of
-## sets/: the committed set's dropped functions confirmed, see gen's
-## generate_expecting).
+## sets/: bindgen's run without the functions the committed set dropped
+## starts beside the first, see gen's generate_expecting).
 say "building gen (cargo build --release -p gen)"
 cargo build --release -q --manifest-path "$repo/Cargo.toml" -p gen --target-dir "$work/gen-target" \
     >"$work/log" 2>&1 || fail "$work/log" "cargo build -p gen"

@@ -103,9 +103,7 @@ fn bindings_rs(set_dir: &Path, keep_asserts: bool) -> Result<PathBuf, String> {
     }
     let mut text = store::read_set_file(set_dir, BINDINGS_RS)?;
     if !keep_asserts {
-        text = rust_asserts::strip(&text)
-            .map_err(|e| format!("{}: {e}", set_dir.display()))?
-            .0;
+        text = rust_asserts::strip(&text).map_err(|e| format!("{}: {e}", set_dir.display()))?;
     }
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
     let path = out_dir.join(BINDINGS_RS);
