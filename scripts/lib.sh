@@ -65,6 +65,21 @@ image_missing() {
     [[ $image == *" 404 Not Found"* ]]
 }
 
+# For a kernel whose image the mirror lists but does not serve: the newest
+# other release of SET's series and flavor whose image it serves (empty if
+# none), to boot in its place. Tried newest first; a failed download is
+# the next one's turn.
+image_standin() {
+    local rel=$1 set=$2 arch cand
+    for arch in amd64 arm64; do
+        bash "$repo/bindings/mk/debian-archive.sh" "$(ko_cache)" kernels "$arch" || return
+    done | awk '{ print $1 }' | ko_facts releases |
+        awk -v set="$set" -v rel="$rel" '$4 == set && $1 != rel { print $1 }' | sort -rV |
+        while read -r cand; do
+            "$repo/scripts/kernel-image.sh" "$cand" >/dev/null 2>&1 && { echo "$cand"; break; }
+        done
+}
+
 # The example crates: every crate under examples/ but the out-of-tree template.
 example_crates() {
     local dir
