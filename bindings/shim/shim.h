@@ -62,6 +62,7 @@
 #include <linux/kthread.h>
 #include <linux/kdev_t.h>
 #include <linux/printk.h>
+#include <linux/debugfs.h>
 
 /* module.c */
 struct module *rust_shim_this_module(void);
@@ -155,5 +156,12 @@ struct task_struct *rust_shim_kthread_run(int (*threadfn)(void *data),
 dev_t rust_shim_mkdev(unsigned int major, unsigned int minor);
 unsigned int rust_shim_major(dev_t dev);
 unsigned int rust_shim_minor(dev_t dev);
+
+/* debugfs.c: a _Generic macro over debugfs_create_file_{full,short} since 6.13 */
+#ifdef debugfs_create_file
+struct dentry *rust_shim_debugfs_create_file(const char *name, umode_t mode,
+					     struct dentry *parent, void *data,
+					     const struct file_operations *fops);
+#endif
 
 #endif /* RUST_SHIM_H */

@@ -42,6 +42,7 @@
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/debugfs.h>
 #include <linux/export.h>
 #include <linux/kern_levels.h>
 #include <asm/current.h>
@@ -1032,6 +1033,7 @@ void seq_commit__extern(struct seq_file *m, int num);
 void seq_setwidth__extern(struct seq_file *m, size_t size);
 struct user_namespace * seq_user_ns__extern(struct seq_file *seq);
 void seq_show_option__extern(struct seq_file *m, const char *name, const char *value);
+void debugfs_create_xul__extern(const char *name, umode_t mode, struct dentry *parent, unsigned long *value);
 
 // Static wrappers
 
@@ -2010,3 +2012,4 @@ void seq_commit__extern(struct seq_file *m, int num) { seq_commit(m, num); }
 void seq_setwidth__extern(struct seq_file *m, size_t size) { seq_setwidth(m, size); }
 struct user_namespace * seq_user_ns__extern(struct seq_file *seq) { return seq_user_ns(seq); }
 void seq_show_option__extern(struct seq_file *m, const char *name, const char *value) { seq_show_option(m, name, value); }
+void debugfs_create_xul__extern(const char *name, umode_t mode, struct dentry *parent, unsigned long *value) { debugfs_create_xul(name, mode, parent, value); }

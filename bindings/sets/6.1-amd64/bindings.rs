@@ -27560,6 +27560,132 @@ impl Default for seq_file {
         }
     }
 }
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct debugfs_blob_wrapper {
+    pub data: *mut core::ffi::c_void,
+    pub size: core::ffi::c_ulong,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    [
+        "Size of debugfs_blob_wrapper",
+    ][::core::mem::size_of::<debugfs_blob_wrapper>() - 16usize];
+    [
+        "Alignment of debugfs_blob_wrapper",
+    ][::core::mem::align_of::<debugfs_blob_wrapper>() - 8usize];
+    [
+        "Offset of field: debugfs_blob_wrapper::data",
+    ][::core::mem::offset_of!(debugfs_blob_wrapper, data) - 0usize];
+    [
+        "Offset of field: debugfs_blob_wrapper::size",
+    ][::core::mem::offset_of!(debugfs_blob_wrapper, size) - 8usize];
+};
+impl Default for debugfs_blob_wrapper {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct debugfs_reg32 {
+    pub name: *mut core::ffi::c_char,
+    pub offset: core::ffi::c_ulong,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of debugfs_reg32"][::core::mem::size_of::<debugfs_reg32>() - 16usize];
+    ["Alignment of debugfs_reg32"][::core::mem::align_of::<debugfs_reg32>() - 8usize];
+    [
+        "Offset of field: debugfs_reg32::name",
+    ][::core::mem::offset_of!(debugfs_reg32, name) - 0usize];
+    [
+        "Offset of field: debugfs_reg32::offset",
+    ][::core::mem::offset_of!(debugfs_reg32, offset) - 8usize];
+};
+impl Default for debugfs_reg32 {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct debugfs_regset32 {
+    pub regs: *const debugfs_reg32,
+    pub nregs: core::ffi::c_int,
+    pub base: *mut core::ffi::c_void,
+    pub dev: *mut device,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of debugfs_regset32"][::core::mem::size_of::<debugfs_regset32>() - 32usize];
+    [
+        "Alignment of debugfs_regset32",
+    ][::core::mem::align_of::<debugfs_regset32>() - 8usize];
+    [
+        "Offset of field: debugfs_regset32::regs",
+    ][::core::mem::offset_of!(debugfs_regset32, regs) - 0usize];
+    [
+        "Offset of field: debugfs_regset32::nregs",
+    ][::core::mem::offset_of!(debugfs_regset32, nregs) - 8usize];
+    [
+        "Offset of field: debugfs_regset32::base",
+    ][::core::mem::offset_of!(debugfs_regset32, base) - 16usize];
+    [
+        "Offset of field: debugfs_regset32::dev",
+    ][::core::mem::offset_of!(debugfs_regset32, dev) - 24usize];
+};
+impl Default for debugfs_regset32 {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct debugfs_u32_array {
+    pub array: *mut u32_,
+    pub n_elements: u32_,
+}
+#[allow(clippy::unnecessary_operation, clippy::identity_op)]
+const _: () = {
+    ["Size of debugfs_u32_array"][::core::mem::size_of::<debugfs_u32_array>() - 16usize];
+    [
+        "Alignment of debugfs_u32_array",
+    ][::core::mem::align_of::<debugfs_u32_array>() - 8usize];
+    [
+        "Offset of field: debugfs_u32_array::array",
+    ][::core::mem::offset_of!(debugfs_u32_array, array) - 0usize];
+    [
+        "Offset of field: debugfs_u32_array::n_elements",
+    ][::core::mem::offset_of!(debugfs_u32_array, n_elements) - 8usize];
+};
+impl Default for debugfs_u32_array {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+pub type debugfs_automount_t = ::core::option::Option<
+    unsafe extern "C" fn(
+        arg1: *mut dentry,
+        arg2: *mut core::ffi::c_void,
+    ) -> *mut vfsmount,
+>;
 pub const GFP_KERNEL: gfp_t = 3264;
 pub const GFP_ATOMIC: gfp_t = 2592;
 pub const GFP_NOWAIT: gfp_t = 2048;
@@ -35647,6 +35773,220 @@ unsafe extern "C" {
         pos: *mut loff_t,
     ) -> *mut hlist_node;
     pub fn seq_file_init();
+    pub static mut arch_debugfs_dir: *mut dentry;
+    pub fn debugfs_lookup(
+        name: *const core::ffi::c_char,
+        parent: *mut dentry,
+    ) -> *mut dentry;
+    pub fn debugfs_create_file(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        data: *mut core::ffi::c_void,
+        fops: *const file_operations,
+    ) -> *mut dentry;
+    pub fn debugfs_create_file_unsafe(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        data: *mut core::ffi::c_void,
+        fops: *const file_operations,
+    ) -> *mut dentry;
+    pub fn debugfs_create_file_size(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        data: *mut core::ffi::c_void,
+        fops: *const file_operations,
+        file_size: loff_t,
+    );
+    pub fn debugfs_create_dir(
+        name: *const core::ffi::c_char,
+        parent: *mut dentry,
+    ) -> *mut dentry;
+    pub fn debugfs_create_symlink(
+        name: *const core::ffi::c_char,
+        parent: *mut dentry,
+        dest: *const core::ffi::c_char,
+    ) -> *mut dentry;
+    pub fn debugfs_create_automount(
+        name: *const core::ffi::c_char,
+        parent: *mut dentry,
+        f: debugfs_automount_t,
+        data: *mut core::ffi::c_void,
+    ) -> *mut dentry;
+    pub fn debugfs_remove(dentry: *mut dentry);
+    pub fn debugfs_lookup_and_remove(
+        name: *const core::ffi::c_char,
+        parent: *mut dentry,
+    );
+    pub fn debugfs_real_fops(filp: *const file) -> *const file_operations;
+    pub fn debugfs_file_get(dentry: *mut dentry) -> core::ffi::c_int;
+    pub fn debugfs_file_put(dentry: *mut dentry);
+    pub fn debugfs_attr_read(
+        file: *mut file,
+        buf: *mut core::ffi::c_char,
+        len: usize,
+        ppos: *mut loff_t,
+    ) -> isize;
+    pub fn debugfs_attr_write(
+        file: *mut file,
+        buf: *const core::ffi::c_char,
+        len: usize,
+        ppos: *mut loff_t,
+    ) -> isize;
+    pub fn debugfs_attr_write_signed(
+        file: *mut file,
+        buf: *const core::ffi::c_char,
+        len: usize,
+        ppos: *mut loff_t,
+    ) -> isize;
+    pub fn debugfs_rename(
+        old_dir: *mut dentry,
+        old_dentry: *mut dentry,
+        new_dir: *mut dentry,
+        new_name: *const core::ffi::c_char,
+    ) -> *mut dentry;
+    pub fn debugfs_create_u8(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut u8_,
+    );
+    pub fn debugfs_create_u16(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut u16_,
+    );
+    pub fn debugfs_create_u32(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut u32_,
+    );
+    pub fn debugfs_create_u64(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut u64_,
+    );
+    pub fn debugfs_create_ulong(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut core::ffi::c_ulong,
+    );
+    pub fn debugfs_create_x8(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut u8_,
+    );
+    pub fn debugfs_create_x16(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut u16_,
+    );
+    pub fn debugfs_create_x32(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut u32_,
+    );
+    pub fn debugfs_create_x64(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut u64_,
+    );
+    pub fn debugfs_create_size_t(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut usize,
+    );
+    pub fn debugfs_create_atomic_t(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut atomic_t,
+    );
+    pub fn debugfs_create_bool(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut bool_,
+    );
+    pub fn debugfs_create_str(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut *mut core::ffi::c_char,
+    );
+    pub fn debugfs_create_blob(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        blob: *mut debugfs_blob_wrapper,
+    ) -> *mut dentry;
+    pub fn debugfs_create_regset32(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        regset: *mut debugfs_regset32,
+    );
+    pub fn debugfs_print_regs32(
+        s: *mut seq_file,
+        regs: *const debugfs_reg32,
+        nregs: core::ffi::c_int,
+        base: *mut core::ffi::c_void,
+        prefix: *mut core::ffi::c_char,
+    );
+    pub fn debugfs_create_u32_array(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        array: *mut debugfs_u32_array,
+    );
+    pub fn debugfs_create_devm_seqfile(
+        dev: *mut device,
+        name: *const core::ffi::c_char,
+        parent: *mut dentry,
+        read_fn: ::core::option::Option<
+            unsafe extern "C" fn(
+                s: *mut seq_file,
+                data: *mut core::ffi::c_void,
+            ) -> core::ffi::c_int,
+        >,
+    );
+    pub fn debugfs_initialized() -> bool_;
+    pub fn debugfs_read_file_bool(
+        file: *mut file,
+        user_buf: *mut core::ffi::c_char,
+        count: usize,
+        ppos: *mut loff_t,
+    ) -> isize;
+    pub fn debugfs_write_file_bool(
+        file: *mut file,
+        user_buf: *const core::ffi::c_char,
+        count: usize,
+        ppos: *mut loff_t,
+    ) -> isize;
+    pub fn debugfs_read_file_str(
+        file: *mut file,
+        user_buf: *mut core::ffi::c_char,
+        count: usize,
+        ppos: *mut loff_t,
+    ) -> isize;
+    #[link_name = "debugfs_create_xul__extern"]
+    pub fn debugfs_create_xul(
+        name: *const core::ffi::c_char,
+        mode: umode_t,
+        parent: *mut dentry,
+        value: *mut core::ffi::c_ulong,
+    );
     #[link_name = "\u{1}rust_shim_this_module"]
     pub fn this_module() -> *mut module;
     #[link_name = "\u{1}rust_shim_mutex_init"]

@@ -41,6 +41,7 @@
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/debugfs.h>
 #include <linux/export.h>
 #include <linux/kern_levels.h>
 #include <asm/current.h>
@@ -3791,6 +3792,29 @@ const unsigned long long ko_layout[] __attribute__((section(".ko_layout"), used,
 	(unsigned long long)(__builtin_offsetof(struct seq_operations, stop)),
 	(unsigned long long)(__builtin_offsetof(struct seq_operations, next)),
 	(unsigned long long)(__builtin_offsetof(struct seq_operations, show)),
+	(unsigned long long)(sizeof(struct debugfs_blob_wrapper)),
+	(unsigned long long)(__alignof__(struct debugfs_blob_wrapper)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_blob_wrapper, data)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_blob_wrapper, size)),
+	(unsigned long long)(sizeof(struct debugfs_reg32)),
+	(unsigned long long)(__alignof__(struct debugfs_reg32)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_reg32, name)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_reg32, offset)),
+	(unsigned long long)(sizeof(struct debugfs_regset32)),
+	(unsigned long long)(__alignof__(struct debugfs_regset32)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_regset32, regs)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_regset32, nregs)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_regset32, base)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_regset32, dev)),
+	(unsigned long long)(sizeof(struct debugfs_u32_array)),
+	(unsigned long long)(__alignof__(struct debugfs_u32_array)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_u32_array, array)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_u32_array, n_elements)),
+	(unsigned long long)(sizeof(struct debugfs_cancellation)),
+	(unsigned long long)(__alignof__(struct debugfs_cancellation)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_cancellation, list)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_cancellation, cancel)),
+	(unsigned long long)(__builtin_offsetof(struct debugfs_cancellation, cancel_data)),
 	(unsigned long long)(false),
 	(unsigned long long)(true),
 	(unsigned long long)(LOCKDEP_STILL_OK),

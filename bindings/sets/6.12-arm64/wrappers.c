@@ -42,6 +42,7 @@
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/debugfs.h>
 #include <linux/export.h>
 #include <linux/kern_levels.h>
 #include <asm/current.h>
@@ -1436,6 +1437,7 @@ void seq_escape_str__extern(struct seq_file *m, const char *src, unsigned int fl
 void seq_escape__extern(struct seq_file *m, const char *s, const char *esc);
 struct user_namespace * seq_user_ns__extern(struct seq_file *seq);
 void seq_show_option__extern(struct seq_file *m, const char *name, const char *value);
+void debugfs_create_xul__extern(const char *name, umode_t mode, struct dentry *parent, unsigned long *value);
 
 // Static wrappers
 
@@ -2818,3 +2820,4 @@ void seq_escape_str__extern(struct seq_file *m, const char *src, unsigned int fl
 void seq_escape__extern(struct seq_file *m, const char *s, const char *esc) { seq_escape(m, s, esc); }
 struct user_namespace * seq_user_ns__extern(struct seq_file *seq) { return seq_user_ns(seq); }
 void seq_show_option__extern(struct seq_file *m, const char *name, const char *value) { seq_show_option(m, name, value); }
+void debugfs_create_xul__extern(const char *name, umode_t mode, struct dentry *parent, unsigned long *value) { debugfs_create_xul(name, mode, parent, value); }
