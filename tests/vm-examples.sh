@@ -17,7 +17,9 @@
 #   counter /proc/rust_counter shows ticks (timer), kicks (work) and sweeps
 #           (delayed work on the module's workqueue) going up; sysfs
 #           /sys/module/counter/ticks is 644, shows and takes a number,
-#           refuses text; both files are gone after rmmod;
+#           refuses text; /proc/rust_counter is 644 and takes `reset`;
+#           debugfs rust_counter/kicks (444) and sweeps (644, takes a
+#           number, refuses text); every file is gone after rmmod;
 #   kthread init returns once its thread has run (a completion); the
 #           thread shows in ps while loaded; rmmod stops it (result 0) and
 #           it is gone;
@@ -132,8 +134,21 @@ check "counter sysfs mode" test "$(stat -c %a $a)" = 644
 echo 1000000 >$a
 check "counter sysfs write" test "$(cat $a)" -ge 1000000 -a "$(count ticks)" -ge 1000000
 check "counter sysfs bad write" sh -c "! echo abc >$a 2>/dev/null"
+r=/proc/rust_counter
+check "counter proc mode" test "$(stat -c %a $r)" = 644
+echo reset >$r
+check "counter proc reset" test "$(count ticks)" -lt 1000000
+check "counter proc bad write" sh -c "! echo abc >$r 2>/dev/null"
+mount -t debugfs debugfs /sys/kernel/debug
+g=/sys/kernel/debug/rust_counter
+check "counter debugfs modes" test "$(stat -c %a $g/kicks) $(stat -c %a $g/sweeps)" = "444 644"
+check "counter debugfs kicks" test "$(count kicks)" -le "$(cat $g/kicks)"
+echo 5000000 >$g/sweeps
+check "counter debugfs write" test "$(count sweeps)" -ge 5000000 -a "$(cat $g/sweeps)" -ge 5000000
+check "counter debugfs bad write" sh -c "! echo abc >$g/sweeps 2>/dev/null"
 rmmod counter
-check "counter files gone" test ! -e /proc/rust_counter -a ! -e $a
+check "counter files gone" test ! -e $r -a ! -e $a -a ! -e $g
+umount /sys/kernel/debug
 
 kthread_up() { cat /proc/[0-9]*/comm 2>/dev/null | grep -qx rust_kthread; }
 insmod kthread.ko
@@ -213,6 +228,10 @@ expected=(
     'counter: counting' 'vm-examples: counter ticks ok' 'vm-examples: counter kicks ok'
     'vm-examples: counter sweeps ok' 'vm-examples: counter sysfs mode ok'
     'vm-examples: counter sysfs write ok' 'vm-examples: counter sysfs bad write ok'
+    'vm-examples: counter proc mode ok' 'vm-examples: counter proc reset ok'
+    'vm-examples: counter proc bad write ok' 'vm-examples: counter debugfs modes ok'
+    'vm-examples: counter debugfs kicks ok' 'vm-examples: counter debugfs write ok'
+    'vm-examples: counter debugfs bad write ok'
     'counter: exit (counted)' 'vm-examples: counter files gone ok'
     'kthread: thread running' 'vm-examples: kthread running ok'
     'kthread: stopped, result 0, woke' 'vm-examples: kthread gone ok'

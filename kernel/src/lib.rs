@@ -22,6 +22,8 @@ pub use kernel_bindings as bindings;
 pub mod alloc;
 #[cfg(target_os = "none")]
 pub mod chrdev;
+#[cfg(target_os = "none")]
+pub mod debugfs;
 pub mod error;
 #[cfg(target_os = "none")]
 pub mod fs;

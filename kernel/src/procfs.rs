@@ -1,25 +1,27 @@
-//! Read-only `/proc` files: a [`ProcEntry`] shows its state through a
-//! `seq_file` ([`ProcShow::show`]) on every read; dropping it removes the
-//! file and waits for reads in progress (`proc_remove`).
+//! `/proc` files: a [`ProcEntry`] shows its state through a `seq_file`
+//! ([`ProcShow::show`]) on every read and, when made writable, takes each
+//! write ([`ProcShow::store`]); dropping it removes the file and waits for
+//! reads and writes in progress (`proc_remove`).
 
 use core::ffi::{c_int, c_void, CStr};
+use core::marker::PhantomData;
+use core::mem::zeroed;
 use core::pin::Pin;
 use core::ptr::{null_mut, NonNull};
 
 use rust_alloc::boxed::Box;
 
 use crate::alloc::BoxExt;
-use crate::bindings::{self, proc_dir_entry, seq_file};
+use crate::bindings::{self, file, inode, proc_dir_entry, proc_ops};
 use crate::error::{code, Result};
-use crate::seq_file::SeqFile;
+use crate::seq_file::{self, show_c};
 
-/// What a [`ProcEntry`] shows. Runs in process context (it may sleep).
-pub trait ProcShow: Send + Sync + 'static {
-    /// Writes the file's whole contents to `m`; an error fails the read.
-    fn show(&self, m: &mut SeqFile) -> Result;
-}
+/// What a [`ProcEntry`] shows (and takes, if writable): the trait of every
+/// `seq_file`-backed file.
+pub use crate::seq_file::SeqShow as ProcShow;
 
-/// A file `/proc/<name>` showing `T`, mode 0444.
+/// A file `/proc/<name>` showing `T`: mode 0444, or 0644 when made by
+/// [`ProcEntry::new_writable`].
 pub struct ProcEntry<T: ProcShow> {
     entry: NonNull<proc_dir_entry>,
     data: Pin<Box<T>>,
@@ -31,8 +33,8 @@ unsafe impl<T: ProcShow> Send for ProcEntry<T> {}
 unsafe impl<T: ProcShow> Sync for ProcEntry<T> {}
 
 impl<T: ProcShow> ProcEntry<T> {
-    /// Creates `/proc/<name>`; `EEXIST`-like failures and `ENOMEM` are
-    /// `ENOMEM` (proc_create does not say which).
+    /// Creates a read-only `/proc/<name>`; `EEXIST`-like failures and
+    /// `ENOMEM` are `ENOMEM` (proc_create does not say which).
     pub fn new(name: &'static CStr, data: T) -> Result<Self> {
         let data = Box::try_pin(data)?;
         let ptr: *const T = &*data;
@@ -47,6 +49,28 @@ impl<T: ProcShow> ProcEntry<T> {
                 ptr.cast_mut().cast(),
             )
         };
+        Self::made(entry, data)
+    }
+
+    /// Creates `/proc/<name>`, mode 0644: root's writes go to
+    /// [`ProcShow::store`], one `write` call each.
+    pub fn new_writable(name: &'static CStr, data: T) -> Result<Self> {
+        let data = Box::try_pin(data)?;
+        let ptr: *const T = &*data;
+        // SAFETY: as in `new`; the operations are static.
+        let entry = unsafe {
+            bindings::proc_create_data(
+                name.as_ptr(),
+                0o644,
+                null_mut(),
+                &Ops::<T>::OPS,
+                ptr.cast_mut().cast(),
+            )
+        };
+        Self::made(entry, data)
+    }
+
+    fn made(entry: *mut proc_dir_entry, data: Pin<Box<T>>) -> Result<Self> {
         let entry = NonNull::new(entry).ok_or(code::ENOMEM)?;
         Ok(ProcEntry { entry, data })
     }
@@ -61,20 +85,44 @@ impl<T: ProcShow> core::ops::Deref for ProcEntry<T> {
 
 impl<T: ProcShow> Drop for ProcEntry<T> {
     fn drop(&mut self) {
-        // SAFETY: made by proc_create_single_data; proc_remove waits for
-        // every show in progress, so `data` is freed after it.
+        // SAFETY: made by proc_create_*data; proc_remove waits for every
+        // file operation in progress, so `data` is freed after it.
         unsafe { bindings::proc_remove(self.entry.as_ptr()) };
     }
 }
 
-unsafe extern "C" fn show_c<T: ProcShow>(m: *mut seq_file, _v: *mut c_void) -> c_int {
-    // SAFETY: single_open put the entry's data, a live `T` (see Drop), in
-    // the seq_file's private field.
-    let data = unsafe { &*(*m).private.cast::<T>() };
-    // SAFETY: `m` is this call's seq_file.
-    let mut out = unsafe { SeqFile::from_raw(m) };
-    match data.show(&mut out) {
-        Ok(()) => 0,
-        Err(error) => error.to_errno(),
-    }
+struct Ops<T>(PhantomData<T>);
+
+impl<T: ProcShow> Ops<T> {
+    const OPS: proc_ops = {
+        // SAFETY: all-zero is a valid proc_ops (no operations, no flags).
+        let mut ops: proc_ops = unsafe { zeroed() };
+        ops.proc_open = Some(open::<T>);
+        ops.proc_read = Some(bindings::seq_read);
+        ops.proc_write = Some(seq_file::write_c::<T>);
+        ops.proc_lseek = Some(bindings::seq_lseek);
+        ops.proc_release = Some(bindings::single_release);
+        ops
+    };
+}
+
+unsafe extern "C" fn open<T: ProcShow>(inode: *mut inode, file: *mut file) -> c_int {
+    // SAFETY: the inode of a /proc entry made by `new_writable`, whose
+    // data is a live `T` until proc_remove has waited for this file.
+    unsafe { seq_file::single_open::<T>(file, pde_data(inode)) }
+}
+
+/// The data pointer given to proc_create_data (a function until 5.17).
+///
+/// # Safety
+///
+/// `inode` is a live /proc inode.
+unsafe fn pde_data(inode: *mut inode) -> *mut c_void {
+    #[cfg(kernel_at_least = "5.17")]
+    // SAFETY: per this function's contract.
+    let data = unsafe { bindings::pde_data(inode) };
+    #[cfg(not(kernel_at_least = "5.17"))]
+    // SAFETY: per this function's contract.
+    let data = unsafe { bindings::PDE_DATA(inode) };
+    data
 }

@@ -2,16 +2,19 @@
 //! A 10 ms timer counts ticks and queues a work item on the system
 //! workqueue every 10th tick; a delayed work item on the module's own
 //! workqueue counts every 50 ms. `/proc/rust_counter` shows all three
-//! counts; `/sys/module/counter/ticks` shows the ticks, and root may write
-//! a number to it to set them.
+//! counts, and root may write `reset` to it to zero them;
+//! `/sys/module/counter/ticks` shows the ticks, and root may write a
+//! number to it to set them. debugfs has `rust_counter/kicks` (read-only)
+//! and `rust_counter/sweeps` (root may write a number to set it).
 #![no_std]
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use kernel::debugfs::Dir;
 use kernel::prelude::*;
 use kernel::procfs::{ProcEntry, ProcShow};
-use kernel::seq_file::SeqFile;
+use kernel::seq_file::{SeqFile, SeqShow};
 use kernel::sysfs::{AttributeOps, ModuleAttribute, SysfsBuffer};
 use kernel::time::msecs_to_jiffies;
 use kernel::timer::{Timer, TimerCallback};
@@ -70,6 +73,36 @@ impl ProcShow for Report {
         let _ = writeln!(m, "sweeps {}", c.sweeps.load(Relaxed));
         Ok(())
     }
+
+    fn store(&self, input: &[u8]) -> Result {
+        if input.trim_ascii() != b"reset" {
+            return Err(EINVAL);
+        }
+        let c = &self.0;
+        for count in [&c.ticks, &c.kicks, &c.sweeps] {
+            count.store(0, Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// One count as a debugfs file: shown as a number, set by writing one.
+struct Count {
+    counts: Arc<Counts>,
+    pick: fn(&Counts) -> &AtomicU64,
+}
+
+impl SeqShow for Count {
+    fn show(&self, m: &mut SeqFile) -> Result {
+        let _ = writeln!(m, "{}", (self.pick)(&self.counts).load(Relaxed));
+        Ok(())
+    }
+
+    fn store(&self, input: &[u8]) -> Result {
+        let value = core::str::from_utf8(input)?.trim().parse()?;
+        (self.pick)(&self.counts).store(value, Relaxed);
+        Ok(())
+    }
 }
 
 struct TicksFile(Arc<Counts>);
@@ -89,6 +122,7 @@ impl AttributeOps for TicksFile {
 struct Counter {
     // Fields drop in order: the files go first, then what feeds them.
     _proc: ProcEntry<Report>,
+    _debug: Dir,
     _ticks_file: Pin<Box<ModuleAttribute<TicksFile>>>,
     _timer: Pin<Box<Timer<Tick>>>,
     _sweep: Pin<Box<DelayedWork<Sweep>>>,
@@ -105,13 +139,23 @@ impl Module for Counter {
             counts: counts.clone(),
             kick,
         })?;
-        let proc = ProcEntry::new(c"rust_counter", Report(counts.clone()))?;
+        let proc = ProcEntry::new_writable(c"rust_counter", Report(counts.clone()))?;
+        let mut debug = Dir::new(c"rust_counter")?;
+        let count = |pick| {
+            Arc::try_alloc(Count {
+                counts: counts.clone(),
+                pick,
+            })
+        };
+        debug.read_only_file(c"kicks", count(|c| &c.kicks)?)?;
+        debug.read_write_file(c"sweeps", count(|c| &c.sweeps)?)?;
         let ticks_file = ModuleAttribute::new(c"ticks", 0o644, TicksFile(counts.clone()))?;
         timer.start(msecs_to_jiffies(TICK_MS));
         sweep.queue(msecs_to_jiffies(SWEEP_MS));
         pr_info!("counter: counting\n");
         Ok(Counter {
             _proc: proc,
+            _debug: debug,
             _ticks_file: ticks_file,
             _timer: timer,
             _sweep: sweep,
@@ -137,5 +181,5 @@ module! {
     name: "counter",
     license: "GPL",
     author: "rust.ko contributors",
-    description: "Counters fed by a timer and work items, shown in /proc and sysfs",
+    description: "Counters fed by a timer and work items, shown in /proc, sysfs and debugfs",
 }
