@@ -13,7 +13,8 @@
 #   fifo    /dev/rust_fifo (tests/vm/fifo-test.c): O_NONBLOCK reads and
 #           writes give EAGAIN, poll reports POLLIN/POLLOUT, lseek is ESPIPE,
 #           ioctls work (ENOTTY, EFAULT), a reader sleeps until a write wakes
-#           it, a poller likewise, a signal ends the sleep with EINTR; then
+#           it, a poller likewise, a signal ends the sleep with EINTR; a
+#           32-bit fifo-test (amd64) passes through compat_ioctl; then
 #   counter /proc/rust_counter shows ticks (timer), kicks (work) and sweeps
 #           (delayed work on the module's workqueue) going up; sysfs
 #           /sys/module/counter/ticks is 644, shows and takes a number,
@@ -55,13 +56,18 @@ for crate in hello params echo fifo counter kthread chrdev panic; do
     fi
 done
 
-# User-space test programs, static, for the kernel's architecture.
+# User-space test programs, static, for the kernel's architecture; on
+# amd64 also a 32-bit fifo-test, whose ioctls reach compat_ioctl.
 case $(bash "$repo/bindings/mk/debian-archive.sh" "$(ko_cache)" arch "$rel") in
-    arm64) cc=aarch64-linux-gnu-gcc ;;
-    *) cc=gcc ;;
+    arm64) cc=aarch64-linux-gnu-gcc compat=() ;;
+    *) cc=gcc compat=("$out/fifo-test32") ;;
 esac
 "$cc" -static -O2 -Wall -Werror -o "$out/fifo-test" "$repo/tests/vm/fifo-test.c" \
     || fail "building tests/vm/fifo-test.c with $cc (arm64: apt-get install libc6-dev-arm64-cross)"
+if [ ${#compat[@]} -gt 0 ]; then
+    gcc -m32 -static -O2 -Wall -Werror -o "$out/fifo-test32" "$repo/tests/vm/fifo-test.c" \
+        || fail "building a 32-bit tests/vm/fifo-test.c (apt-get install gcc-multilib)"
+fi
 
 # Where the panic! in examples/panic is, as the panic handler prints it.
 src=examples/panic/src/lib.rs
@@ -72,7 +78,7 @@ panic_at=$(awk -v f="$src" '/panic!\(/ { print f ":" NR ":" index($0, "panic!(")
 # for the slab check (about 0.1 s per cycle under TCG).
 cycles=${VM_LOAD_CYCLES:-100}
 [[ $cycles =~ ^[1-9][0-9]*$ ]] || fail "VM_LOAD_CYCLES must be a positive number"
-echo "cycles=$cycles" >"$out/snippet.sh"
+printf 'cycles=%s compat=%s\n' "$cycles" "${#compat[@]}" >"$out/snippet.sh"
 cat >>"$out/snippet.sh" <<'SNIPPET'
 failed=0
 # Results go to the kernel log, where vm-check-log.sh finds them in order.
@@ -120,6 +126,9 @@ check "echo gone" test ! -e $d
 insmod fifo.ko
 check "fifo device" test -c /dev/rust_fifo
 for t in nonblock roundtrip read poll signal; do check "fifo $t" ./fifo-test $t; done
+# A 32-bit process: its ioctls (a pointer argument among them) go through
+# compat_ioctl.
+[ "$compat" = 0 ] || check "fifo compat ioctl" ./fifo-test32 roundtrip
 rmmod fifo
 
 insmod counter.ko
@@ -209,6 +218,8 @@ for name in "params sysfs" "params modes" "params hidden" "params bad value refu
     "params bad value not loaded" "params init error refused"; do
     ok_lines+=("vm-examples: $name ok")
 done
+compat_ok=()
+[ ${#compat[@]} -eq 0 ] || compat_ok=('vm-examples: fifo compat ioctl ok')
 expected=(
     'hello: init' 'hello from rust' 'hello: exit'
     'hello, kernel' 'hello, kernel' 'hello, kernel'
@@ -224,7 +235,8 @@ expected=(
     'echo: exit after 9 opens' 'vm-examples: echo gone ok'
     'fifo: /dev/rust_fifo ready (4096 bytes)' 'vm-examples: fifo device ok'
     'vm-examples: fifo nonblock ok' 'vm-examples: fifo roundtrip ok' 'vm-examples: fifo read ok'
-    'vm-examples: fifo poll ok' 'vm-examples: fifo signal ok' 'fifo: exit'
+    'vm-examples: fifo poll ok' 'vm-examples: fifo signal ok'
+    "${compat_ok[@]}" 'fifo: exit'
     'counter: counting' 'vm-examples: counter ticks ok' 'vm-examples: counter kicks ok'
     'vm-examples: counter sweeps ok' 'vm-examples: counter sysfs mode ok'
     'vm-examples: counter sysfs write ok' 'vm-examples: counter sysfs bad write ok'
@@ -251,7 +263,7 @@ start=$SECONDS
 # The load/unload cycles take 20-60 s of the VM's time under TCG: more
 # than vm-run.sh's default timeout leaves room for.
 VM_TIMEOUT=${VM_TIMEOUT:-300} "$repo/scripts/vm-run.sh" "$rel" "$out/snippet.sh" \
-    "$out"/{hello,params,echo,fifo,counter,kthread,chrdev,panic}.ko "$out/fifo-test" >"$out/vm.log" 2>"$out/vm.err" \
+    "$out"/{hello,params,echo,fifo,counter,kthread,chrdev,panic}.ko "$out/fifo-test" "${compat[@]}" >"$out/vm.log" 2>"$out/vm.err" \
     || { cat "$out/vm.err"; tail -n 60 "$out/vm.log"; fail "the VM did not finish"; }
 vm_s=$((SECONDS - start))
 # The deliberate oops: ud2 reports "invalid opcode" ("Oops: invalid opcode"
