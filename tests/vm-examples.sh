@@ -65,8 +65,8 @@ esac
 "$cc" -static -O2 -Wall -Werror -o "$out/fifo-test" "$repo/tests/vm/fifo-test.c" \
     || fail "building tests/vm/fifo-test.c with $cc (arm64: apt-get install libc6-dev-arm64-cross)"
 if [ ${#compat[@]} -gt 0 ]; then
-    gcc -m32 -static -O2 -Wall -Werror -o "$out/fifo-test32" "$repo/tests/vm/fifo-test.c" \
-        || fail "building a 32-bit tests/vm/fifo-test.c (apt-get install gcc-multilib)"
+    i686-linux-gnu-gcc -static -O2 -Wall -Werror -o "$out/fifo-test32" "$repo/tests/vm/fifo-test.c" \
+        || fail "building a 32-bit tests/vm/fifo-test.c (apt-get install gcc-i686-linux-gnu libc6-dev-i386-cross)"
 fi
 
 # Where the panic! in examples/panic is, as the panic handler prints it.
