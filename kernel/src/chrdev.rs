@@ -7,6 +7,40 @@
 //! devtmpfs/udev make `/dev/<name><minor>`. Dropping it removes all of
 //! that; files still open keep the cdev (and the shared state) alive
 //! until closed, and the module, through the file operations' owner.
+//!
+//! ```no_run
+//! use kernel::chrdev::Registration;
+//! use kernel::prelude::*;
+//! use kernel::user::file_range;
+//!
+//! /// An open node: reads give its minor, as one digit and a newline.
+//! struct Digit([u8; 2]);
+//!
+//! impl MiscDevice for Digit {
+//!     type Shared = ();
+//!
+//!     fn open(file: &OpenFile<'_>, _shared: &Arc<()>) -> Result<Self> {
+//!         let digit = b"0123"[file.minor() as usize % 4];
+//!         Ok(Digit([digit, b'\n']))
+//!     }
+//!
+//!     fn read(&self, _file: &File, out: &mut UserSliceWriter, offset: &mut i64) -> Result<usize> {
+//!         let range = file_range(*offset, out.len(), self.0.len())?;
+//!         let n = range.len();
+//!         out.write_slice(&self.0[range])?;
+//!         *offset += n as i64;
+//!         Ok(n)
+//!     }
+//! }
+//!
+//! # fn f() -> Result {
+//! // /dev/digit0 to /dev/digit3, in /sys/class/digit
+//! let region = Registration::<Digit>::register(c"digit", 4, ())?;
+//! // ...
+//! drop(region); // nodes, class and region gone
+//! # Ok(())
+//! # }
+//! ```
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, CStr};

@@ -4,6 +4,39 @@
 //! it with its files, waiting for the file operations in progress, and
 //! only then lets go of their data. An open file keeps the module loaded
 //! (the file operations' owner).
+//!
+//! ```no_run
+//! use core::fmt::Write;
+//! use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+//!
+//! use kernel::debugfs::Dir;
+//! use kernel::prelude::*;
+//! use kernel::seq_file::{SeqFile, SeqShow};
+//!
+//! struct Level(AtomicU64);
+//!
+//! impl SeqShow for Level {
+//!     fn show(&self, m: &mut SeqFile) -> Result {
+//!         let _ = writeln!(m, "{}", self.0.load(Relaxed));
+//!         Ok(())
+//!     }
+//!
+//!     fn store(&self, input: &[u8]) -> Result {
+//!         self.0.store(core::str::from_utf8(input)?.trim().parse()?, Relaxed);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # fn f() -> Result {
+//! let level = Arc::try_alloc(Level(AtomicU64::new(0)))?;
+//! let mut dir = Dir::new(c"my_driver")?;
+//! // /sys/kernel/debug/my_driver/level, 0644
+//! dir.read_write_file(c"level", level.clone())?;
+//! // ...
+//! drop(dir); // the files are gone, no read or write running
+//! # Ok(())
+//! # }
+//! ```
 
 use core::ffi::{c_int, c_void, CStr};
 use core::marker::PhantomData;

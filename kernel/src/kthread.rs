@@ -3,6 +3,27 @@
 //! ([`KThread::stop`], or dropping the handle) asks the thread to stop,
 //! wakes it and waits until it has exited (`kthread_stop`), so nothing it
 //! uses is freed under it.
+//!
+//! ```no_run
+//! use kernel::kthread::{self, KThread};
+//! use kernel::prelude::*;
+//! use kernel::time::msecs_to_jiffies;
+//!
+//! # fn f() -> Result {
+//! let thread = KThread::run(c"my_thread", || {
+//!     let mut rounds = 0;
+//!     while !kthread::should_stop() {
+//!         rounds += 1;
+//!         kthread::sleep_timeout(msecs_to_jiffies(100));
+//!     }
+//!     rounds
+//! })?;
+//! // ...
+//! let rounds = thread.stop();
+//! pr_info!("the thread ran {} rounds\n", rounds);
+//! # Ok(())
+//! # }
+//! ```
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void, CStr};

@@ -13,7 +13,6 @@
 //! `error[E0282]: type annotations needed` at the first use of the result).
 //!
 //! ```no_run
-//! # #![cfg(target_os = "none")]
 //! use kernel::fs::{File, OpenFile};
 //! use kernel::miscdev::{MiscDevice, MiscRegistration};
 //! use kernel::prelude::*;

@@ -102,7 +102,23 @@ pub const fn same_name(a: &str, b: &str) -> bool {
 /// Declares a loadable module: its type, name, license, author,
 /// description and parameters.
 ///
-/// ```ignore
+/// ```no_run,ignore-linux
+/// use kernel::prelude::*;
+///
+/// struct Greeter;
+///
+/// impl Module for Greeter {
+///     fn init() -> Result<Self> {
+///         module_parameters::who.with(|who| -> Result {
+///             for _ in 0..module_parameters::times.get() {
+///                 pr_info!("hello, {}\n", who.to_str()?);
+///             }
+///             Ok(())
+///         })?;
+///         Ok(Greeter)
+///     }
+/// }
+///
 /// kernel::module! {
 ///     type: Greeter,
 ///     name: "greeter",
@@ -114,8 +130,6 @@ pub const fn same_name(a: &str, b: &str) -> bool {
 ///         times: u32 { default: 1, permissions: 0o644, description: "How often" },
 ///     },
 /// }
-/// // in the module: module_parameters::times.get(),
-/// //                module_parameters::who.with(|who| ...)
 /// ```
 ///
 /// `name` must equal the crate name: the build names the `.ko` after it.

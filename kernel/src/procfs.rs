@@ -2,6 +2,40 @@
 //! ([`ProcShow::show`]) on every read and, when made writable, takes each
 //! write ([`ProcShow::store`]); dropping it removes the file and waits for
 //! reads and writes in progress (`proc_remove`).
+//!
+//! ```no_run
+//! use core::fmt::Write;
+//! use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+//!
+//! use kernel::prelude::*;
+//! use kernel::procfs::{ProcEntry, ProcShow};
+//! use kernel::seq_file::SeqFile;
+//!
+//! struct Hits(AtomicU32);
+//!
+//! impl ProcShow for Hits {
+//!     fn show(&self, m: &mut SeqFile) -> Result {
+//!         let _ = writeln!(m, "hits {}", self.0.fetch_add(1, Relaxed) + 1);
+//!         Ok(())
+//!     }
+//!
+//!     fn store(&self, input: &[u8]) -> Result {
+//!         if input.trim_ascii() != b"reset" {
+//!             return Err(EINVAL);
+//!         }
+//!         self.0.store(0, Relaxed);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # fn f() -> Result {
+//! // /proc/hits, 0644: each read counts, root may write `reset`
+//! let entry = ProcEntry::new_writable(c"hits", Hits(AtomicU32::new(0)))?;
+//! // ...
+//! drop(entry); // removed, no read or write running
+//! # Ok(())
+//! # }
+//! ```
 
 use core::ffi::{c_int, c_void, CStr};
 use core::marker::PhantomData;

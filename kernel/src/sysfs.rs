@@ -2,6 +2,36 @@
 //! a [`ModuleAttribute`] shows its state ([`AttributeOps::show`]) and, if
 //! writable, takes writes ([`AttributeOps::store`]). Dropping it removes
 //! the file and waits for reads and writes in progress.
+//!
+//! ```no_run
+//! use core::fmt::Write;
+//! use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+//!
+//! use kernel::prelude::*;
+//! use kernel::sysfs::{AttributeOps, ModuleAttribute, SysfsBuffer};
+//!
+//! struct Level(AtomicU32);
+//!
+//! impl AttributeOps for Level {
+//!     fn show(&self, out: &mut SysfsBuffer<'_>) -> Result {
+//!         writeln!(out, "{}", self.0.load(Relaxed)).map_err(|_| EFBIG)
+//!     }
+//!
+//!     fn store(&self, input: &[u8]) -> Result {
+//!         let level = core::str::from_utf8(input)?.trim().parse()?;
+//!         self.0.store(level, Relaxed);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # fn f() -> Result {
+//! // /sys/module/<this module>/level, root may write it
+//! let file = ModuleAttribute::new(c"level", 0o644, Level(AtomicU32::new(0)))?;
+//! // ...
+//! drop(file); // removed, no show or store running
+//! # Ok(())
+//! # }
+//! ```
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, CStr};

@@ -4,6 +4,31 @@
 //! timer). Dropping the timer shuts it down and waits for a running
 //! callback (`timer_shutdown_sync`, `del_timer_sync` before 6.2), so the
 //! callback never sees freed memory.
+//!
+//! ```no_run
+//! use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+//!
+//! use kernel::prelude::*;
+//! use kernel::time::msecs_to_jiffies;
+//! use kernel::timer::{Timer, TimerCallback};
+//!
+//! struct Tick(AtomicU64);
+//!
+//! impl TimerCallback for Tick {
+//!     fn run(timer: &Timer<Self>) {
+//!         timer.0.fetch_add(1, Relaxed);
+//!         timer.start(msecs_to_jiffies(10)); // again in 10 ms
+//!     }
+//! }
+//!
+//! # fn f() -> Result {
+//! let timer = Timer::new(Tick(AtomicU64::new(0)))?;
+//! timer.start(msecs_to_jiffies(10));
+//! // ...
+//! drop(timer); // stopped, no callback running
+//! # Ok(())
+//! # }
+//! ```
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;

@@ -4,6 +4,39 @@
 //! its state `T` and is pinned; dropping it cancels it and waits for a
 //! running handler (`cancel_work_sync`), so a handler never sees freed
 //! memory. A work item keeps its queue alive.
+//!
+//! ```no_run
+//! use kernel::prelude::*;
+//! use kernel::time::msecs_to_jiffies;
+//! use kernel::workqueue::{DelayedWork, DelayedWorkHandler, Queue, Work, WorkHandler};
+//!
+//! struct Hello;
+//!
+//! impl WorkHandler for Hello {
+//!     fn run(_work: &Work<Self>) {
+//!         pr_info!("hello from a workqueue thread\n");
+//!     }
+//! }
+//!
+//! struct Poll(u32);
+//!
+//! impl DelayedWorkHandler for Poll {
+//!     fn run(work: &DelayedWork<Self>) {
+//!         work.queue(msecs_to_jiffies(work.0)); // again, after the delay
+//!     }
+//! }
+//!
+//! # fn f() -> Result {
+//! let hello = Work::new(Hello)?; // on the system workqueue
+//! hello.queue();
+//! let queue = Queue::try_new(c"my_queue")?;
+//! let poll = DelayedWork::new_on(&queue, Poll(100))?;
+//! poll.queue(msecs_to_jiffies(100));
+//! // ...
+//! drop(poll); // cancelled, its handler not running
+//! # Ok(())
+//! # }
+//! ```
 
 use core::cell::UnsafeCell;
 use core::ffi::CStr;

@@ -2,6 +2,28 @@
 //! until another task calls [`complete_all`](Completion::complete_all)
 //! (every waiter, now and later, goes on) or [`complete`](Completion::complete)
 //! (one waiter goes on).
+//!
+//! ```no_run
+//! use kernel::kthread::{self, KThread};
+//! use kernel::prelude::*;
+//! use kernel::sync::Completion;
+//! use kernel::time::msecs_to_jiffies;
+//!
+//! # fn f() -> Result {
+//! let started = Arc::try_alloc(Completion::new()?)?;
+//! let signal = started.clone();
+//! let thread = KThread::run(c"worker", move || {
+//!     signal.complete_all(); // the thread is up
+//!     while !kthread::should_stop() {
+//!         kthread::sleep_timeout(msecs_to_jiffies(100));
+//!     }
+//!     0
+//! })?;
+//! started.wait_for_completion(); // returns once the thread has run
+//! thread.stop();
+//! # Ok(())
+//! # }
+//! ```
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;

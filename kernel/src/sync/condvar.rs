@@ -7,6 +7,44 @@
 //!
 //! [`Mutex`]: super::Mutex
 //! [`SpinLock`]: super::SpinLock
+//!
+//! ```no_run
+//! use kernel::prelude::*;
+//!
+//! /// Items counted under a mutex; takers sleep until there is one.
+//! struct Stock {
+//!     items: Pin<Box<Mutex<u32>>>,
+//!     refilled: Pin<Box<CondVar>>,
+//! }
+//!
+//! impl Stock {
+//!     fn take(&self) -> Result {
+//!         let mut items = self.items.lock();
+//!         while *items == 0 {
+//!             if self.refilled.wait_interruptible(&mut items) {
+//!                 return Err(ERESTARTSYS); // a signal: the system call ends
+//!             }
+//!         }
+//!         *items -= 1;
+//!         Ok(())
+//!     }
+//!
+//!     fn put(&self) {
+//!         *self.items.lock() += 1;
+//!         self.refilled.notify_one();
+//!     }
+//! }
+//!
+//! # fn f() -> Result {
+//! let stock = Stock {
+//!     items: new_mutex!(0, "stock_items")?,
+//!     refilled: new_condvar!("stock_refilled")?,
+//! };
+//! stock.put();
+//! stock.take()?;
+//! # Ok(())
+//! # }
+//! ```
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, CStr};

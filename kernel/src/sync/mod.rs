@@ -6,9 +6,14 @@
 //! its own lock class (a `static` `lock_class_key`, as C's `mutex_init`
 //! does), so lockdep kernels tell the locks of different sites apart.
 //!
-//! ```ignore
+//! ```no_run
+//! use kernel::prelude::*;
+//!
+//! # fn f() -> Result {
 //! let counter: Pin<Box<Mutex<u32>>> = new_mutex!(0, "counter")?;
 //! *counter.lock() += 1;
+//! # Ok(())
+//! # }
 //! ```
 
 use core::cell::UnsafeCell;
