@@ -46,6 +46,7 @@ use core::ptr::{null_mut, NonNull};
 use rust_alloc::sync::Arc;
 use rust_alloc::vec::Vec;
 
+use crate::alloc::VecExt;
 use crate::bindings::{self, dentry, file, file_operations, inode};
 use crate::error::{Error, Result};
 use crate::param::THIS_MODULE;
@@ -95,17 +96,22 @@ impl Dir {
         fops: &'static file_operations,
         data: Arc<T>,
     ) -> Result {
-        // Room first: once the file exists, keeping its data cannot fail.
-        self.data.try_reserve(1)?;
+        // The data is kept first, so the file never outlives it; taken out
+        // again if the file cannot be made. (No `push`: its growth path
+        // ends in `handle_alloc_error`, a no-return call objtool does not
+        // know, which it reports as an unexpected end of section.)
         let ptr = Arc::as_ptr(&data).cast_mut().cast::<c_void>();
+        self.data.try_push(data)?;
         // SAFETY: `name` is valid for the call (copied); the directory is
         // live; `ptr` stays valid until Drop has removed the file; the
         // operations are static.
         let entry = unsafe {
             bindings::debugfs_create_file(name.as_ptr(), mode, self.dentry.as_ptr(), ptr, fops)
         };
-        made(entry)?;
-        self.data.push(data);
+        if let Err(error) = made(entry) {
+            self.data.pop();
+            return Err(error);
+        }
         Ok(())
     }
 }
