@@ -351,12 +351,15 @@ ko_sources := $(if $(ko_dep_info),$(wildcard $(filter-out %:,$(shell cat $(ko_de
 # its output and result on (cargo-wait.sh). The stamp is what make sees:
 # it is written when cargo starts, so the module is rebuilt in the same
 # run; a cargo run that failed or never finished (no status 0) is run
-# again next time.
+# again next time. A job of an earlier make that is still running (after
+# Ctrl-C, say) is waited for first: its status is never taken for this
+# one's.
 ko_cargo := $(KO_WORK)/$(KMOD_NAME).cargo
 ko_cargo_again := $(if $(filter 0,$(shell cat $(ko_cargo).status 2>/dev/null)),,ko-force)
 $(ko_cargo).stamp: $(ko_sources) $(KO_KBUILD)/inputs $(KO_SYSROOT)/flags $(KMOD_MANIFEST) $(ko_cargo_again)
 	$(call ko_say,CARGO,$(KMOD_CRATE) [$(KO_PROFILE)] for $(KO_RELEASE)$(if $(ko_regen_key), (REGEN$(if $(strip $(KERNEL_INCLUDE)), + $(strip $(KERNEL_INCLUDE))))))
 	@printf '  %-7s %s\n' BINDINGS '$(KO_SET): $(KO_SET_REASON)'
+	$(Q)while kill -0 $$(cat $(ko_cargo).pid 2>/dev/null) 2>/dev/null; do sleep 0.05; done
 	$(Q)mkdir -p $(KO_WORK) && rm -f $(ko_cargo).status $(ko_cargo).status.tmp && \
 	{ RUSTC=$(KO_RUSTC) RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(KO_TARGET) \
 	    KO_KDIR=$(KDIR) KO_SET_DIR=$(KO_SET_DIR) KO_RUST_LAYOUT_ASSERTS=$(RUST_LAYOUT_ASSERTS) \
