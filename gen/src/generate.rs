@@ -49,11 +49,11 @@ pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFile
 }
 
 /// [`generate`], given the functions the pruning is expected to drop (the
-/// committed set's `[dropped]`): the bindgen run without them then starts
-/// at once, beside the first run and the wrapper compiles, instead of after
-/// them. Its output is used only if the pruning drops exactly those; else
-/// bindgen runs again with what it did drop. The files are the same either
-/// way.
+/// committed set's `[dropped]`): the bindgen run without them, and the
+/// layout proof of its output, then start at once, beside the first run
+/// and the wrapper compiles, instead of after them. They are used only if
+/// the pruning drops exactly those; else bindgen runs again with what it
+/// did drop. The files are the same either way.
 pub fn generate_expecting(
     tree: &Tree,
     shim: &Shim,
@@ -89,9 +89,40 @@ pub fn generate_expecting(
             })
             .with_context(|| format!("set {name} (from {})", tree.path.display()))
     };
+    // The layout items of a bindgen output, proven by gcc: they follow
+    // from that output alone (and the headers).
+    let layout_of = |out: &run_bindgen::Output| -> Result<layout::Verified> {
+        let bindings = bindings_rs(out);
+        let headers = progress
+            .step(&format!("{name}: reading C layouts with libclang"), || {
+                let work = TempDir::new("gen-walk-")?;
+                let input = work.path().join("gen-input.h");
+                std::fs::write(&input, shim.input_header())?;
+                clang_walk::walk(&input, &args)
+            })
+            .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
+        let candidates = layout::items(&headers, &RustSide::parse(&bindings), &out.seen, shim)
+            .with_context(|| format!("set {name}"))?;
+        progress
+            .step(&format!("{name}: compiling layout.c with Kbuild"), || {
+                layout::verify(tree, shim, candidates)
+            })
+            .with_context(|| format!("set {name} (from {})", tree.path.display()))
+    };
+    // With the committed set's dropped functions known, bindgen's run
+    // without them, and that output's layout proof, go on beside the first
+    // run and the wrapper compiles (a core is idle while the later rounds
+    // compile one file). They are used only if the pruning drops exactly
+    // those functions: the files are the same either way.
     let expected = expected.filter(|e| !e.is_empty());
     let (first, speculative) = std::thread::scope(|s| {
-        let speculative = expected.map(|e| s.spawn(|| bindgen(e)));
+        let speculative = expected.map(|e| {
+            s.spawn(|| {
+                let out = bindgen(e)?;
+                let layout = layout_of(&out);
+                anyhow::Ok((out, layout))
+            })
+        });
         let first = bindgen(&BTreeSet::new()).and_then(|first| {
             let wrappers = wrappers::wrappers_c(&first.wrappers, shim)?;
             let dropped = progress
@@ -106,12 +137,13 @@ pub fn generate_expecting(
         (first, speculative)
     });
     let (first, first_wrappers, dropped) = first?;
-    let (out, wrappers_c) = if dropped.is_empty() {
-        (first, first_wrappers)
+    let (out, wrappers_c, checked) = if dropped.is_empty() {
+        (first, first_wrappers, None)
     } else {
-        let out = match (speculative, expected) {
-            (Some(Ok(Ok(out))), Some(e)) if *e == dropped => out,
-            _ => bindgen(&dropped)?,
+        let (out, checked) = match (speculative, expected) {
+            (Some(Ok(Ok((out, Ok(checked))))), Some(e)) if *e == dropped => (out, Some(checked)),
+            (Some(Ok(Ok((out, Err(_))))), Some(e)) if *e == dropped => (out, None),
+            _ => (bindgen(&dropped)?, None),
         };
         let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
         // The pruned text is what compiled cleanly; bindgen's second output
@@ -125,28 +157,18 @@ pub fn generate_expecting(
                 );
             }
         }
-        (out, wrappers_c)
+        (out, wrappers_c, checked)
     };
-    let bindings = format!("// {GENERATED}\n{}", out.bindings);
+    let bindings = bindings_rs(&out);
     let constants = bindings
         .lines()
         .filter(|l| l.starts_with("pub const "))
         .count();
-    let headers = progress
-        .step(&format!("{name}: reading C layouts with libclang"), || {
-            let work = TempDir::new("gen-walk-")?;
-            let input = work.path().join("gen-input.h");
-            std::fs::write(&input, shim.input_header())?;
-            clang_walk::walk(&input, &args)
-        })
-        .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
-    let candidates = layout::items(&headers, &RustSide::parse(&bindings), &out.seen, shim)
-        .with_context(|| format!("set {name}"))?;
-    let checked = progress
-        .step(&format!("{name}: compiling layout.c with Kbuild"), || {
-            layout::verify(tree, shim, candidates)
-        })
-        .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
+    // (A speculative proof that failed is run again here, for its error.)
+    let checked = match checked {
+        Some(checked) => checked,
+        None => layout_of(&out)?,
+    };
     let stats = Stats {
         wrappers: wrappers::count(&wrappers_c),
         shim_functions: out.shim_functions.len(),
@@ -175,6 +197,11 @@ pub fn generate_expecting(
     ];
     check_portable(&files, &args)?;
     Ok(SetFiles { name, files, stats })
+}
+
+/// bindings.rs: bindgen's output under the generated-file line.
+fn bindings_rs(out: &run_bindgen::Output) -> String {
+    format!("// {GENERATED}\n{}", out.bindings)
 }
 
 /// No generated file may contain a machine path.
