@@ -128,7 +128,7 @@ pub fn generate_expecting(
             let dropped = progress
                 .step(
                     &format!("{name}: compiling wrappers.c and shims with Kbuild"),
-                    || prune::rejected_wrappers(tree, shim, &wrappers),
+                    || prune::rejected_wrappers(tree, shim, &wrappers, expected),
                 )
                 .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
             Ok((first, wrappers, dropped))
@@ -149,7 +149,7 @@ pub fn generate_expecting(
         // The pruned text is what compiled cleanly; bindgen's second output
         // should be exactly that. If not, compile it again.
         if wrappers_c != wrappers::remove_wrappers(&first_wrappers, &dropped) {
-            let again = prune::rejected_wrappers(tree, shim, &wrappers_c)?;
+            let again = prune::rejected_wrappers(tree, shim, &wrappers_c, None)?;
             if !again.is_empty() {
                 bail!(
                     "set {name}: wrappers.c does not compile cleanly (e.g. {})",
