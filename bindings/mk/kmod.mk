@@ -377,6 +377,7 @@ $(KO_KBUILD)/Kbuild: $(KO_KBUILD)/inputs $(KO_MK_DIR)/kmod.mk
 	    'KO_LIB := $(KO_LIB)' 'KO_SET_DIR := $(KO_SET_DIR)' 'KO_SHIM_DIR := $(KO_SHIM_DIR)' \
 	    'KO_RELEASE := $(KO_RELEASE)' 'KO_KDIR := $(KDIR)' \
 	    'KO_MK_DIR := $(KO_MK_DIR)' 'KO_CARGO_JOB := $(ko_cargo)' 'KO_CARGO_LOG := $(if $(Q),$(ko_cargo).log)' \
+	    'KO_SET_FROM_CARGO := $(if $(ko_regen_key),1)' \
 	    'include $(KO_MK_DIR)/module.kbuild' > $@
 
 # Kbuild's steps run in parallel (the layout proof beside the link and the
