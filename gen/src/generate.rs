@@ -111,9 +111,8 @@ pub fn generate_expecting(
     };
     // With the committed set's dropped functions known, bindgen's run
     // without them, and that output's layout proof, go on beside the first
-    // run and the wrapper compiles (a core is idle while the later rounds
-    // compile one file). They are used only if the pruning drops exactly
-    // those functions: the files are the same either way.
+    // run and the wrapper compiles. They are used only if the pruning drops
+    // exactly those functions: the files are the same either way.
     let expected = expected.filter(|e| !e.is_empty());
     let (first, speculative) = std::thread::scope(|s| {
         let speculative = expected.map(|e| {
@@ -141,8 +140,7 @@ pub fn generate_expecting(
         (first, first_wrappers, None)
     } else {
         let (out, checked) = match (speculative, expected) {
-            (Some(Ok(Ok((out, Ok(checked))))), Some(e)) if *e == dropped => (out, Some(checked)),
-            (Some(Ok(Ok((out, Err(_))))), Some(e)) if *e == dropped => (out, None),
+            (Some(Ok(Ok((out, checked)))), Some(e)) if *e == dropped => (out, checked.ok()),
             _ => (bindgen(&dropped)?, None),
         };
         let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
