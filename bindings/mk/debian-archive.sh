@@ -77,7 +77,9 @@ kernels() {
             sed -n 's/^Package: linux-headers-\([0-9][0-9.]*[-+][^ ]*\)$/\1/p' |
             { grep -v -e '-common' -e '^[0-9.]*-[a-z]' || true; } |
             sed "s/\$/ $suite/"
-    done | sort -u -V
+    done | sort -u -V | awk '!seen[$1]++'
+    # (A release in two suites, e.g. trixie and trixie-security, is one
+    # line: the first suite's.)
 }
 
 case $cmd in
