@@ -94,11 +94,10 @@ impl Selection<'_> {
     }
 
     /// Generates the set from `tree`; `like`: files it is expected to
-    /// come out as (the committed set), which lets bindgen's second run
-    /// start early (see [`generate::generate_expecting`]).
+    /// come out as (the committed set), which spares most of the pruning
+    /// (see [`generate::generate_expecting`]).
     fn generate(&self, tree: &Tree, like: &Files) -> Result<SetFiles> {
-        let expected = like.get(META_TOML).map(|m| meta::dropped_functions(m));
-        generate::generate_expecting(tree, self.shim, self.progress, expected.as_ref())
+        generate::generate_expecting(tree, self.shim, self.progress, Some(like))
     }
 }
 

@@ -64,6 +64,8 @@ pub struct Headers {
 /// Parses `input` (bindgen's input header) with `args` and collects the
 /// records and enumerators. libclang must be loaded on this thread.
 pub fn walk(input: &Path, args: &[String]) -> Result<Headers> {
+    // (clang-sys loads libclang per thread.)
+    crate::run_bindgen::load_libclang()?;
     let c_args: Vec<CString> = args
         .iter()
         .map(|a| CString::new(a.as_str()))

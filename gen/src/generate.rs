@@ -48,17 +48,26 @@ pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFile
     generate_expecting(tree, shim, progress, None)
 }
 
-/// [`generate`], given the functions the pruning is expected to drop (the
-/// committed set's `[dropped]`): the bindgen run without them, and the
-/// layout proof of its output, then start at once, beside the first run
-/// and the wrapper compiles, instead of after them. They are used only if
-/// the pruning drops exactly those; else bindgen runs again with what it
-/// did drop. The files are the same either way.
+/// What gen is expected to make: the files of the committed set of the
+/// same name (full files, see `setdiff::read_set`).
+pub type Expected = crate::setdiff::Files;
+
+/// [`generate`], given the files it is expected to make (`like`: the
+/// committed set). Then the pruning is first tried as a proof of a guess,
+/// the committed set's dropped functions, instead of a search (compiling
+/// everything, dropping what the compiler blames, again): the bindings
+/// without those functions must compile cleanly, and each of them must be
+/// rejected when compiled on its own (its wrapper from a bindgen run of
+/// only those functions). If either fails, the search runs as without a
+/// guess. Headers that gave the committed set give the same files either
+/// way (the search is deterministic, and made the guess); other headers
+/// get a result proven the same way. The committed wrappers.c starts
+/// compiling at once: bindgen's output usually is that text again.
 pub fn generate_expecting(
     tree: &Tree,
     shim: &Shim,
     progress: &Progress,
-    expected: Option<&BTreeSet<String>>,
+    like: Option<&Expected>,
 ) -> Result<SetFiles> {
     let start = Instant::now();
     let name = tree.set_name();
@@ -81,14 +90,24 @@ pub fn generate_expecting(
     let mut args = vec![target.to_string(), "-w".to_string()];
     args.extend(flags.clang_args(&run_bindgen::builtin_include()?));
     args.push(format!("-I{}", shim_dir.display()));
-    let bindgen = |skip: &BTreeSet<String>| {
+    let bindgen = |items: run_bindgen::Items| {
         let work = TempDir::new("gen-bindgen-")?;
         progress
             .step(&format!("{name}: running bindgen"), || {
-                run_bindgen::run(shim, &args, skip, work.path())
+                run_bindgen::run(shim, &args, items, work.path())
             })
             .with_context(|| format!("set {name} (from {})", tree.path.display()))
     };
+    // The wrappers of a bindgen output that do not compile out of line
+    // (given the result of compiling that text, if already known).
+    let rejected_after = |wrappers_c: &str, compiled: Option<(String, bool)>| {
+        progress
+            .step(&format!("{name}: compiling wrappers.c with Kbuild"), || {
+                prune::rejected_wrappers(tree, shim, wrappers_c, compiled)
+            })
+            .with_context(|| format!("set {name} (from {})", tree.path.display()))
+    };
+    let rejected = |wrappers_c: &str| rejected_after(wrappers_c, None);
     // The layout items of a bindgen output, proven by gcc: they follow
     // from that output alone (and the headers).
     let layout_of = |out: &run_bindgen::Output| -> Result<layout::Verified> {
@@ -109,60 +128,86 @@ pub fn generate_expecting(
             })
             .with_context(|| format!("set {name} (from {})", tree.path.display()))
     };
-    // With the committed set's dropped functions known, bindgen's run
-    // without them, and that output's layout proof, go on beside the first
-    // run and the wrapper compiles. They are used only if the pruning drops
-    // exactly those functions: the files are the same either way.
-    let expected = expected.filter(|e| !e.is_empty());
-    let (first, speculative) = std::thread::scope(|s| {
-        let speculative = expected.map(|e| {
-            s.spawn(|| {
-                let out = bindgen(e)?;
-                let layout = layout_of(&out);
-                anyhow::Ok((out, layout))
-            })
-        });
-        let first = bindgen(&BTreeSet::new()).and_then(|first| {
-            let wrappers = wrappers::wrappers_c(&first.wrappers, shim)?;
-            let dropped = progress
-                .step(
-                    &format!("{name}: compiling wrappers.c and shims with Kbuild"),
-                    || prune::rejected_wrappers(tree, shim, &wrappers, expected),
-                )
-                .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
-            Ok((first, wrappers, dropped))
-        });
-        let speculative = speculative.map(|h| h.join());
-        (first, speculative)
-    });
-    let (first, first_wrappers, dropped) = first?;
-    let (out, wrappers_c, checked) = if dropped.is_empty() {
-        (first, first_wrappers, None)
-    } else {
-        let (out, checked) = match (speculative, expected) {
-            (Some(Ok(Ok((out, checked)))), Some(e)) if *e == dropped => (out, checked.ok()),
-            _ => (bindgen(&dropped)?, None),
+    // The guess proven (see above), with the layout proof of its output
+    // beside it; the shims compile meanwhile.
+    let guess = |expected: &BTreeSet<String>, committed: Option<&String>| {
+        let kept = |early: Option<std::thread::ScopedJoinHandle<'_, _>>| -> Result<_> {
+            let out = bindgen(run_bindgen::Items::AllBut(expected))?;
+            let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
+            let compiled = match (early, committed) {
+                (Some(early), Some(text)) if *text == wrappers_c => {
+                    early.join().ok().and_then(Result::ok)
+                }
+                _ => None,
+            };
+            let (clean, checked) = std::thread::scope(|s| {
+                let checked = s.spawn(|| layout_of(&out));
+                let clean = rejected_after(&wrappers_c, compiled).map(|r| r.is_empty());
+                (clean, checked.join())
+            });
+            Ok((clean?, out, wrappers_c, checked))
         };
-        let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
-        // The pruned text is what compiled cleanly; bindgen's second output
-        // should be exactly that. If not, compile it again.
-        if wrappers_c != wrappers::remove_wrappers(&first_wrappers, &dropped) {
-            let again = prune::rejected_wrappers(tree, shim, &wrappers_c, None)?;
-            if !again.is_empty() {
-                bail!(
-                    "set {name}: wrappers.c does not compile cleanly (e.g. {})",
-                    again.iter().next().map_or("", |s| s.as_str())
-                );
+        let refused = || -> Result<bool> {
+            let out = bindgen(run_bindgen::Items::Only(expected))?;
+            Ok(rejected(&wrappers::wrappers_c(&out.wrappers, shim)?)? == *expected)
+        };
+        std::thread::scope(|s| {
+            let early = committed.map(|text| s.spawn(|| prune::compile_wrappers(tree, shim, text)));
+            let kept = s.spawn(|| kept(early));
+            let refused = refused();
+            match (kept.join(), refused) {
+                (Ok(Ok((true, out, wrappers_c, Ok(Ok(checked))))), Ok(true)) => {
+                    Some((out, wrappers_c, checked))
+                }
+                _ => None,
+            }
+        })
+    };
+    let expected = like
+        .and_then(|l| l.get(META_TOML))
+        .map(|m| meta::dropped_functions(m))
+        .filter(|e| !e.is_empty());
+    let expected = expected.as_ref();
+    let (guessed, shims) = std::thread::scope(|s| {
+        let shims = s.spawn(|| prune::check_shims(tree, shim));
+        let guessed = expected.and_then(|e| guess(e, like.and_then(|l| l.get(WRAPPERS_C))));
+        (guessed, shims.join())
+    });
+    let (out, wrappers_c, dropped, checked) = match (guessed, expected) {
+        (Some((out, wrappers_c, checked)), Some(e)) => (out, wrappers_c, e.clone(), Some(checked)),
+        _ => {
+            let first = bindgen(run_bindgen::Items::AllBut(&BTreeSet::new()))?;
+            let first_wrappers = wrappers::wrappers_c(&first.wrappers, shim)?;
+            let dropped = rejected(&first_wrappers)?;
+            if dropped.is_empty() {
+                (first, first_wrappers, dropped, None)
+            } else {
+                let out = bindgen(run_bindgen::Items::AllBut(&dropped))?;
+                let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
+                // The pruned text is what compiled cleanly; bindgen's second
+                // output should be exactly that. If not, compile it again.
+                if wrappers_c != wrappers::remove_wrappers(&first_wrappers, &dropped) {
+                    let again = prune::rejected_wrappers(tree, shim, &wrappers_c, None)?;
+                    if !again.is_empty() {
+                        bail!(
+                            "set {name}: wrappers.c does not compile cleanly (e.g. {})",
+                            again.iter().next().map_or("", |s| s.as_str())
+                        );
+                    }
+                }
+                (out, wrappers_c, dropped, None)
             }
         }
-        (out, wrappers_c, checked)
     };
+    // (After bindgen's errors: headers that do not parse fail the shims too.)
+    shims
+        .map_err(|_| anyhow::anyhow!("compiling the shims panicked"))?
+        .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
     let bindings = bindings_rs(&out);
     let constants = bindings
         .lines()
         .filter(|l| l.starts_with("pub const "))
         .count();
-    // (A speculative proof that failed is run again here, for its error.)
     let checked = match checked {
         Some(checked) => checked,
         None => layout_of(&out)?,

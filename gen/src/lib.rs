@@ -71,17 +71,14 @@ pub fn generate_sets(
     }
     let mut sets = Vec::new();
     for tree in trees {
-        // The committed set of the same name, if any, says what the
-        // pruning will likely drop (see `generate_expecting`).
-        let expected =
-            kernel_tree::store::read_set_file(&sets_dir.join(tree.set_name()), generate::META_TOML)
-                .ok()
-                .map(|m| meta::dropped_functions(&m));
+        // The committed set of the same name, if any, is what gen will
+        // likely make again (see `generate_expecting`).
+        let like = setdiff::read_set(&sets_dir.join(tree.set_name())).ok();
         sets.push(generate::generate_expecting(
             tree,
             shim,
             progress,
-            expected.as_ref(),
+            like.as_ref(),
         )?);
     }
     store::write_sets(

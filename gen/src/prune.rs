@@ -22,52 +22,35 @@ const WRAPPERS_FILE: &str = "wrappers.c";
 const SHIMS_FILE: &str = "shims.c";
 const MAX_ROUNDS: usize = 6;
 
+/// Compiles a wrappers.c text with the kernel's Kbuild: (log, success).
+pub fn compile_wrappers(tree: &Tree, shim: &Shim, text: &str) -> Result<(String, bool)> {
+    kbuild::compile(
+        tree,
+        &shim.dir.canonicalize()?,
+        &[(WRAPPERS_FILE.to_string(), text.to_string())],
+    )
+}
+
 /// Returns the names (C names without the suffix) of the wrappers to drop.
-/// Also compiles the shims, which must build cleanly as they are.
-///
-/// `expected`: the wrappers the first round is expected to reject (the
-/// committed set's dropped functions). wrappers.c without them is then
-/// compiled beside the first round; if the first round rejects exactly
-/// those, that compile is the second round's (the same input, so the same
-/// result), and the second round costs no time after the first.
+/// `compiled`: what [`compile_wrappers`] gave for `wrappers`, if known.
 pub fn rejected_wrappers(
     tree: &Tree,
     shim: &Shim,
     wrappers: &str,
-    expected: Option<&BTreeSet<String>>,
+    mut compiled: Option<(String, bool)>,
 ) -> Result<BTreeSet<String>> {
     let shim_dir = shim.dir.canonicalize()?;
-    let shim_files = shim_sources(shim)?;
-    let compile_wrappers = |text: &str| {
-        kbuild::compile(
-            tree,
-            &shim_dir,
-            &[(WRAPPERS_FILE.to_string(), text.to_string())],
-        )
-    };
-    let expected = expected.filter(|e| !e.is_empty());
-    // The shims, and the expected second round, build in parallel with the
-    // first round.
-    let (first, shims, second) = std::thread::scope(|s| {
-        let shims = s.spawn(|| kbuild::compile(tree, &shim_dir, &shim_files));
-        let second = expected.map(|e| {
-            let text = remove_wrappers(wrappers, e);
-            s.spawn(move || compile_wrappers(&text).map(|result| (text, result)))
-        });
-        let first = compile_wrappers(wrappers);
-        (first, shims.join(), second.map(|h| h.join()))
-    });
-    let shims = shims.map_err(|_| anyhow::anyhow!("compiling the shims panicked"))??;
-    check_shims(&shims, &shim_dir)?;
-    let mut second = match second {
-        Some(Ok(Ok(second))) => Some(second),
-        _ => None,
-    };
-    let mut result = first?;
     let mut dropped = BTreeSet::new();
     let mut text = wrappers.to_string();
     for _ in 0..MAX_ROUNDS {
-        let (log, ok) = result;
+        // (Nothing left to compile: every wrapper was dropped.)
+        if !dropped.is_empty() && !text.lines().any(|l| wrapper_name(l).is_some()) {
+            return Ok(dropped);
+        }
+        let (log, ok) = match compiled.take() {
+            Some(result) => result,
+            None => compile_wrappers(tree, shim, &text)?,
+        };
         let mut bad = complained_about(&log, &text);
         if bad.is_empty() && log.contains("Assembler messages:") {
             let file = (WRAPPERS_FILE.to_string(), text.clone());
@@ -89,14 +72,29 @@ pub fn rejected_wrappers(
         }
         text = remove_wrappers(&text, &bad);
         dropped.extend(bad);
-        result = match second.take() {
-            Some((done, result)) if done == text => result,
-            _ => compile_wrappers(&text)?,
-        };
     }
     bail!(
         "wrappers.c still does not compile cleanly after {MAX_ROUNDS} rounds of dropping wrappers"
     )
+}
+
+/// Compiles the shims, which must build cleanly as they are: they are
+/// hand-written, so any diagnostic in them is the author's to fix.
+pub fn check_shims(tree: &Tree, shim: &Shim) -> Result<()> {
+    let shim_dir = shim.dir.canonicalize()?;
+    let (log, ok) = kbuild::compile(tree, &shim_dir, &shim_sources(shim)?)?;
+    let diagnostic = log
+        .lines()
+        .find(|l| l.contains("error:") || l.contains("warning:"))
+        .map(str::to_string);
+    if let Some(line) = diagnostic.or_else(|| (!ok).then(|| kbuild::first_diagnostic(&log))) {
+        bail!(
+            "the shims in shim/ do not compile cleanly for this kernel: {}",
+            line.trim()
+                .replace(&format!("{}/", shim_dir.display()), "shim/")
+        );
+    }
+    Ok(())
 }
 
 /// Names of wrappers (without suffix) that a diagnostic points at: by
@@ -258,22 +256,6 @@ fn shim_sources(shim: &Shim) -> Result<Vec<(String, String)>> {
         .map(|n| format!("#include \"{n}\"\n"))
         .collect();
     Ok(vec![(SHIMS_FILE.to_string(), text)])
-}
-
-/// The shims are hand-written: any diagnostic in them is the author's to fix.
-fn check_shims((log, ok): &(String, bool), shim_dir: &std::path::Path) -> Result<()> {
-    let diagnostic = log
-        .lines()
-        .find(|l| l.contains("error:") || l.contains("warning:"))
-        .map(str::to_string);
-    if let Some(line) = diagnostic.or_else(|| (!ok).then(|| kbuild::first_diagnostic(log))) {
-        bail!(
-            "the shims in shim/ do not compile cleanly for this kernel: {}",
-            line.trim()
-                .replace(&format!("{}/", shim_dir.display()), "shim/")
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -103,14 +103,19 @@ pub fn clang_version() -> String {
     bindgen::clang_version().full
 }
 
+/// What a bindgen run binds.
+#[derive(Debug, Clone, Copy)]
+pub enum Items<'a> {
+    /// Everything of the listed headers but these functions (static inlines
+    /// that do not compile out of line).
+    AllBut(&'a BTreeSet<String>),
+    /// Only these functions, and nothing they refer to: for their wrappers.
+    /// (Both are C names, which bindgen's patterns match as themselves.)
+    Only(&'a BTreeSet<String>),
+}
+
 /// Runs bindgen in `work` (a temporary directory) with the given clang args.
-/// `skip`: functions to leave out (static inlines that do not compile out of line).
-pub fn run(
-    shim: &Shim,
-    clang_args: &[String],
-    skip: &BTreeSet<String>,
-    work: &Path,
-) -> Result<Output> {
+pub fn run(shim: &Shim, clang_args: &[String], items: Items, work: &Path) -> Result<Output> {
     load_libclang()?;
     let input = work.join(INPUT);
     fs::write(&input, shim.input_header())?;
@@ -141,17 +146,27 @@ pub fn run(
         .wrap_static_fns_suffix(WRAPPER_SUFFIX)
         .wrap_static_fns_path(work.join(WRAPPERS))
         .parse_callbacks(Box::new(callbacks));
-    for pattern in shim.allowlist_files()? {
-        builder = builder.allowlist_file(pattern);
+    match items {
+        Items::AllBut(skip) => {
+            for pattern in shim.allowlist_files()? {
+                builder = builder.allowlist_file(pattern);
+            }
+            for name in skip {
+                builder = builder.blocklist_function(name);
+            }
+        }
+        Items::Only(names) => {
+            builder = builder.allowlist_recursively(false);
+            for name in names {
+                builder = builder.allowlist_function(name);
+            }
+        }
     }
     for item in OPAQUE {
         builder = builder.opaque_type(item);
     }
     for item in BLOCKLIST.iter().chain(MISEVALUATED_MACROS) {
         builder = builder.blocklist_item(item);
-    }
-    for name in skip {
-        builder = builder.blocklist_function(name);
     }
     // libclang prints its diagnostics straight to stderr; they are in the
     // error bindgen returns, so keep them off the terminal.

@@ -81,7 +81,7 @@ fn generates_a_complete_set() {
         "flavor = \"fake\"",
         "compiler = \"gcc (fake) 1.0\"",
         "bindgen = \"0.73.2\"",
-        "static_inline_wrappers = 1",
+        "static_inline_wrappers = 2",
         "shim_functions = 1",
         "\"fake/api.h\",",
         "\"fake_const_only\",",
@@ -261,6 +261,33 @@ fn deterministic_and_replaced_atomically() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(entries, ["1.2-fake"], "leftovers next to the set");
+}
+
+#[test]
+fn a_wrong_committed_dropped_list_changes_nothing() {
+    // gen takes the committed set's dropped functions as a guess to prove
+    // (generate_expecting): a guess that does not hold must not show.
+    let env = Env::new("guess");
+    env.tree("linux-headers-1.2.0-7-fake", "1.2.0-7-fake", (1, 2, 3));
+    assert!(env.gen(&["1.2"]).status.success());
+    let right = snapshot(&env.sets);
+    let meta = env.sets.join("1.2-fake/meta.toml");
+    let text = fs::read_to_string(&meta).unwrap();
+    let dropped = "    \"fake_const_only\",\n    \"fake_const_too\",\n";
+    assert!(text.contains(dropped), "{text}");
+    for guess in [
+        // Both dropped ones and one that compiles: the rest (fake_sub)
+        // compiles, but so does fake_add on its own.
+        "    \"fake_add\",\n    \"fake_const_only\",\n    \"fake_const_too\",\n",
+        // One of the two: it is rejected on its own, but the rest does
+        // not compile.
+        "    \"fake_const_only\",\n",
+    ] {
+        fs::write(&meta, text.replace(dropped, guess)).unwrap();
+        let out = env.gen(&["1.2"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(right, snapshot(&env.sets), "guess {guess}");
+    }
 }
 
 #[test]

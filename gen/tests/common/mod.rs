@@ -94,12 +94,22 @@ static inline int fake_add(int a, int b)
 {
 	return a + b;
 }
+static inline int fake_sub(int a, int b)
+{
+	return a - b;
+}
 extern void fake_bad(void) __attribute__((error("needs a constant")));
 static inline int fake_const_only(int x)
 {
 	if (!__builtin_constant_p(x))
 		fake_bad();
 	return x;
+}
+static inline int fake_const_too(int x)
+{
+	if (!__builtin_constant_p(x))
+		fake_bad();
+	return -x;
 }
 #endif
 "#;
