@@ -110,7 +110,14 @@ pub fn generate_expecting(
     let rejected = |wrappers_c: &str| rejected_after(wrappers_c, None);
     // The layout items of a bindgen output, proven by gcc: they follow
     // from that output alone (and the headers).
-    let layout_of = |out: &run_bindgen::Output| -> Result<layout::Verified> {
+    let layout_guess = |compiled| {
+        like.and_then(|l| l.get(layout::LAYOUT_TXT))
+            .map(|txt| layout::Guess {
+                dropped: layout::dropped_in(txt),
+                compiled,
+            })
+    };
+    let layout_of = |out: &run_bindgen::Output, guess| -> Result<layout::Verified> {
         let bindings = bindings_rs(out);
         let headers = progress
             .step(&format!("{name}: reading C layouts with libclang"), || {
@@ -124,24 +131,23 @@ pub fn generate_expecting(
             .with_context(|| format!("set {name}"))?;
         progress
             .step(&format!("{name}: compiling layout.c with Kbuild"), || {
-                layout::verify(tree, shim, candidates)
+                layout::verify(tree, shim, candidates, guess)
             })
             .with_context(|| format!("set {name} (from {})", tree.path.display()))
     };
     // The guess proven (see above), with the layout proof of its output
     // beside it; the shims compile meanwhile.
     let guess = |expected: &BTreeSet<String>, committed: Option<&String>| {
-        let kept = |early: Option<std::thread::ScopedJoinHandle<'_, _>>| -> Result<_> {
+        let kept = |early_wrappers: Early<'_, (String, bool)>,
+                    early_layout: Early<'_, layout::Compiled>|
+         -> Result<_> {
             let out = bindgen(run_bindgen::Items::AllBut(expected))?;
             let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
-            let compiled = match (early, committed) {
-                (Some(early), Some(text)) if *text == wrappers_c => {
-                    early.join().ok().and_then(Result::ok)
-                }
-                _ => None,
-            };
+            // (The layout proof first: it does not wait for wrappers.c.)
             let (clean, checked) = std::thread::scope(|s| {
-                let checked = s.spawn(|| layout_of(&out));
+                let checked = s.spawn(|| layout_of(&out, layout_guess(early_result(early_layout))));
+                let compiled = early_result(early_wrappers)
+                    .and_then(|(text, result)| (text == wrappers_c).then_some(result));
                 let clean = rejected_after(&wrappers_c, compiled).map(|r| r.is_empty());
                 (clean, checked.join())
             });
@@ -152,8 +158,12 @@ pub fn generate_expecting(
             Ok(rejected(&wrappers::wrappers_c(&out.wrappers, shim)?)? == *expected)
         };
         std::thread::scope(|s| {
-            let early = committed.map(|text| s.spawn(|| prune::compile_wrappers(tree, shim, text)));
-            let kept = s.spawn(|| kept(early));
+            let early_wrappers = committed
+                .map(|text| s.spawn(|| (text.clone(), prune::compile_wrappers(tree, shim, text))));
+            let early_layout = like
+                .and_then(|l| l.get(layout::LAYOUT_C))
+                .map(|text| s.spawn(|| (text.clone(), layout::compile(tree, shim, text))));
+            let kept = s.spawn(|| kept(early_wrappers, early_layout));
             let refused = refused();
             match (kept.join(), refused) {
                 (Ok(Ok((true, out, wrappers_c, Ok(Ok(checked))))), Ok(true)) => {
@@ -210,7 +220,7 @@ pub fn generate_expecting(
         .count();
     let checked = match checked {
         Some(checked) => checked,
-        None => layout_of(&out)?,
+        None => layout_of(&out, layout_guess(None))?,
     };
     let stats = Stats {
         wrappers: wrappers::count(&wrappers_c),
@@ -240,6 +250,17 @@ pub fn generate_expecting(
     ];
     check_portable(&files, &args)?;
     Ok(SetFiles { name, files, stats })
+}
+
+/// A compile started early, of a committed file's text: that text, and
+/// what compiling it gives.
+type Early<'scope, T> = Option<std::thread::ScopedJoinHandle<'scope, (String, Result<T>)>>;
+
+/// The text and result of an [`Early`] compile that ran (an error or a
+/// panic is no result: the compile is then run where it is needed).
+fn early_result<T>(early: Early<'_, T>) -> Option<(String, T)> {
+    let (text, result) = early?.join().ok()?;
+    Some((text, result.ok()?))
 }
 
 /// bindings.rs: bindgen's output under the generated-file line.

@@ -25,6 +25,7 @@ use crate::clang_walk::Headers;
 use crate::generate::GENERATED;
 use crate::kbuild;
 use crate::shim::Shim;
+use crate::tempdir::TempDir;
 use crate::tree::Tree;
 
 pub const LAYOUT_C: &str = "layout.c";
@@ -379,15 +380,120 @@ pub struct Verified {
     pub seconds: f64,
 }
 
+/// A compile of layout.c: Kbuild's log, whether it succeeded, and the
+/// build directory with the object.
+pub type Compiled = (String, bool, TempDir);
+
+/// Compiles a layout.c text with the tree's Kbuild.
+pub fn compile(tree: &Tree, shim: &Shim, text: &str) -> Result<Compiled> {
+    kbuild::compile_in(
+        tree,
+        &shim.dir.canonicalize()?,
+        &[(LAYOUT_C.to_string(), text.to_string())],
+    )
+}
+
+/// What the committed set's layout says [`verify`] will find: the entries
+/// left out (`<kind> <what>`, gcc's message, in layout.txt's order), and
+/// its layout.c with what compiling it gave, if known.
+pub struct Guess {
+    pub dropped: Vec<(String, String)>,
+    pub compiled: Option<(String, Compiled)>,
+}
+
+/// The entries a layout.txt lists as left out, with gcc's message.
+pub fn dropped_in(layout_txt: &str) -> Vec<(String, String)> {
+    layout_txt
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .skip_while(|l| !l.starts_with("# Left out because"))
+        .skip(1)
+        .filter_map(|l| l.strip_prefix("#   ")?.split_once(": "))
+        .map(|(what, why)| (what.to_string(), why.to_string()))
+        .collect()
+}
+
 /// Compiles layout.c with the tree's Kbuild, drops the entries gcc rejects
 /// (returned with gcc's reason), and checks that gcc's values are bindgen's.
-pub fn verify(tree: &Tree, shim: &Shim, mut items: Vec<Item>) -> Result<Verified> {
-    let shim_dir = shim.dir.canonicalize()?;
+/// With a `guess`, that is first tried as a proof instead of a search:
+/// each guessed entry is rejected on its own with the same message, and
+/// the rest compiles cleanly. The same headers give the same result either
+/// way (the search is deterministic and made the guess).
+pub fn verify(
+    tree: &Tree,
+    shim: &Shim,
+    items: Vec<Item>,
+    guess: Option<Guess>,
+) -> Result<Verified> {
+    let items = match guess {
+        Some(guess) => match proven(tree, shim, items, guess)? {
+            Ok(verified) => return Ok(verified),
+            Err(items) => items,
+        },
+        None => items,
+    };
+    search(tree, shim, items)
+}
+
+/// [`verify`]'s proof of a guess: `Err(items)` back if it does not hold.
+fn proven(
+    tree: &Tree,
+    shim: &Shim,
+    items: Vec<Item>,
+    guess: Guess,
+) -> Result<std::result::Result<Verified, Vec<Item>>> {
+    let label = |item: &Item| format!("{} {}", item.kind.word(), item.what);
+    let wanted: HashMap<&str, &str> = guess
+        .dropped
+        .iter()
+        .map(|(what, why)| (what.as_str(), why.as_str()))
+        .collect();
+    let (suspects, kept): (Vec<&Item>, Vec<&Item>) = items
+        .iter()
+        .partition(|i| wanted.contains_key(label(i).as_str()));
+    if suspects.len() != wanted.len() || wanted.len() != guess.dropped.len() {
+        return Ok(Err(items));
+    }
+    let kept: Vec<Item> = kept.into_iter().cloned().collect();
+    let (text, lines) = render_c(&kept, shim);
+    let (suspect_text, suspect_lines) =
+        render_c(&suspects.iter().copied().cloned().collect::<Vec<_>>(), shim);
+    let start = Instant::now();
+    let (kept_result, suspect_result) = std::thread::scope(|s| {
+        let suspect_result =
+            (!suspects.is_empty()).then(|| s.spawn(|| compile(tree, shim, &suspect_text)));
+        let kept_result = match guess.compiled {
+            Some((committed, compiled)) if committed == text => Ok(compiled),
+            _ => compile(tree, shim, &text),
+        };
+        (kept_result, suspect_result.map(|h| h.join()))
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let (log, ok, dir) = kept_result?;
+    let suspect_log = match suspect_result {
+        None => String::new(),
+        Some(Ok(Ok((log, _, _)))) => log,
+        Some(_) => return Ok(Err(items)),
+    };
+    let refused = rejected(&suspect_log, &suspect_lines);
+    let all_refused_alike = suspects.iter().enumerate().all(|(i, item)| {
+        refused.get(&i).map(String::as_str) == wanted.get(label(item).as_str()).copied()
+    });
+    let clean = ok && !log.contains("error:") && !log.contains("warning:");
+    if !all_refused_alike || !clean || !rejected(&log, &lines).is_empty() {
+        return Ok(Err(items));
+    }
+    checked_values(tree, kept, &dir, guess.dropped, seconds).map(Ok)
+}
+
+/// The search: compile, drop what gcc rejects, again, until it compiles
+/// cleanly.
+fn search(tree: &Tree, shim: &Shim, mut items: Vec<Item>) -> Result<Verified> {
     let mut dropped = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let (text, lines) = render_c(&items, shim);
         let start = Instant::now();
-        let (log, ok, dir) = kbuild::compile_in(tree, &shim_dir, &[(LAYOUT_C.to_string(), text)])?;
+        let (log, ok, dir) = compile(tree, shim, &text)?;
         let seconds = start.elapsed().as_secs_f64();
         let rejected = rejected(&log, &lines);
         if !rejected.is_empty() {
@@ -409,50 +515,61 @@ pub fn verify(tree: &Tree, shim: &Shim, mut items: Vec<Item>) -> Result<Verified
                 kbuild::first_diagnostic(&log)
             );
         }
-        let values = read_section(tree, &dir.path().join("layout.o"))?;
-        if values.len() != items.len() {
-            bail!(
-                "{LAYOUT_C}: section {SECTION} holds {} values, expected {}",
-                values.len(),
-                items.len()
-            );
-        }
-        let differ: Vec<String> = items
-            .iter()
-            .zip(&values)
-            .filter(|(item, gcc)| item.expected != **gcc)
-            .map(|(item, gcc)| {
-                format!(
-                    "{} {}: clang (bindgen) {}, gcc {}",
-                    item.kind.word(),
-                    item.what,
-                    item.expected,
-                    gcc
-                )
-            })
-            .collect();
-        if !differ.is_empty() {
-            bail!(
-                "clang (bindgen) and the kernel's gcc disagree on {} layout item(s) of {}: {} \
-                 (a macro bindgen evaluates unlike C belongs in MISEVALUATED_MACROS in \
-                 gen/src/run_bindgen.rs; anything else is a bug to report)",
-                differ.len(),
-                tree.release,
-                differ
-                    .iter()
-                    .take(10)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            );
-        }
-        return Ok(Verified {
-            items,
-            dropped,
-            seconds,
-        });
+        return checked_values(tree, items, &dir, dropped, seconds);
     }
     bail!("{LAYOUT_C} still does not compile cleanly after {MAX_ROUNDS} rounds of dropping entries")
+}
+
+/// gcc's values of a clean compile (in `dir`), checked against bindgen's.
+fn checked_values(
+    tree: &Tree,
+    items: Vec<Item>,
+    dir: &TempDir,
+    dropped: Vec<(String, String)>,
+    seconds: f64,
+) -> Result<Verified> {
+    let values = read_section(tree, &dir.path().join("layout.o"))?;
+    if values.len() != items.len() {
+        bail!(
+            "{LAYOUT_C}: section {SECTION} holds {} values, expected {}",
+            values.len(),
+            items.len()
+        );
+    }
+    let differ: Vec<String> = items
+        .iter()
+        .zip(&values)
+        .filter(|(item, gcc)| item.expected != **gcc)
+        .map(|(item, gcc)| {
+            format!(
+                "{} {}: clang (bindgen) {}, gcc {}",
+                item.kind.word(),
+                item.what,
+                item.expected,
+                gcc
+            )
+        })
+        .collect();
+    if !differ.is_empty() {
+        bail!(
+            "clang (bindgen) and the kernel's gcc disagree on {} layout item(s) of {}: {} \
+             (a macro bindgen evaluates unlike C belongs in MISEVALUATED_MACROS in \
+             gen/src/run_bindgen.rs; anything else is a bug to report)",
+            differ.len(),
+            tree.release,
+            differ
+                .iter()
+                .take(10)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    Ok(Verified {
+        items,
+        dropped,
+        seconds,
+    })
 }
 
 /// Entries (index into the items) that gcc's diagnostics point at, with

@@ -291,6 +291,32 @@ fn a_wrong_committed_dropped_list_changes_nothing() {
 }
 
 #[test]
+fn a_wrong_committed_layout_guess_changes_nothing() {
+    // Likewise the entries layout.txt says gcc rejects (layout::verify).
+    let env = Env::new("layoutguess");
+    env.tree("linux-headers-1.2.0-7-fake", "1.2.0-7-fake", (1, 2, 3));
+    assert!(env.gen(&["1.2"]).status.success());
+    let right = snapshot(&env.sets);
+    let txt = env.sets.join("1.2-fake/layout.txt");
+    let text = fs::read_to_string(&txt).unwrap();
+    let dropped = "#   value FAKE_TEMP: 'FAKE_TEMP' undeclared here (not in a function)\n";
+    assert!(text.contains(dropped), "{text}");
+    for guess in [
+        // Not the reason gcc gives.
+        "#   value FAKE_TEMP: some other reason\n".to_string(),
+        // One more, which gcc compiles.
+        format!("{dropped}#   value FAKE_SIZE: 'FAKE_SIZE' undeclared here (not in a function)\n"),
+        // None: the rest does not compile.
+        String::new(),
+    ] {
+        fs::write(&txt, text.replace(dropped, &guess)).unwrap();
+        let out = env.gen(&["1.2"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(right, snapshot(&env.sets), "guess {guess}");
+    }
+}
+
+#[test]
 fn failed_run_leaves_the_committed_set_alone() {
     let env = Env::new("untouched");
     let tree = env.tree("linux-headers-1.2.0-7-fake", "1.2.0-7-fake", (1, 2, 3));
