@@ -229,9 +229,10 @@ done
 ## (4) gen, built once (release). Every run with an empty cache of its own:
 ## gen keeps Kbuild's compiles in KO_CACHE, and a second run would time
 ## that cache. A set never made before (an empty sets directory: wrappers.c
-## pruned round by round), and the committed set made again (in a copy of
-## sets/: bindgen's run without the functions the committed set dropped
-## starts beside the first, see gen's generate_expecting).
+## and layout.c pruned round by round), and the committed set made again
+## (in a copy of sets/: what the committed set left out is proven, not
+## searched for, and its wrappers.c and layout.c compile from the start;
+## see gen's generate_expecting).
 say "building gen (cargo build --release -p gen)"
 cargo build --release -q --manifest-path "$repo/Cargo.toml" -p gen --target-dir "$work/gen-target" \
     >"$work/log" 2>&1 || fail "$work/log" "cargo build -p gen"
