@@ -72,8 +72,17 @@ pub fn generate_sets(
     let mut sets = Vec::new();
     for tree in trees {
         // The committed set of the same name, if any, is what gen will
-        // likely make again (see `generate_expecting`).
-        let like = setdiff::read_set(&sets_dir.join(tree.set_name())).ok();
+        // likely make again (see `generate_expecting`). A new flavor's
+        // series has the same dropped lists in its base set (6.1-amd64 for
+        // 6.1-rt-amd64), but not the same files to compile.
+        let like = setdiff::read_set(&sets_dir.join(tree.set_name()))
+            .ok()
+            .or_else(|| {
+                let base = store::default_base(&tree.set_name())?;
+                let mut files = setdiff::read_set(&sets_dir.join(base)).ok()?;
+                files.retain(|name, _| name == generate::META_TOML || name == layout::LAYOUT_TXT);
+                Some(files)
+            });
         sets.push(generate::generate_expecting(
             tree,
             shim,
