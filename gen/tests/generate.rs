@@ -263,27 +263,19 @@ fn deterministic_and_replaced_atomically() {
     assert_eq!(entries, ["1.2-fake"], "leftovers next to the set");
 }
 
-#[test]
-fn a_wrong_committed_dropped_list_changes_nothing() {
-    // gen takes the committed set's dropped functions as a guess to prove
-    // (generate_expecting): a guess that does not hold must not show.
-    let env = Env::new("guess");
+/// gen takes what the committed set left out as a guess to prove
+/// (generate_expecting): each wrong `guess` written in place of `dropped`
+/// in the committed set's `file` must leave no trace in what gen makes.
+fn assert_wrong_guesses_change_nothing(name: &str, file: &str, dropped: &str, guesses: &[String]) {
+    let env = Env::new(name);
     env.tree("linux-headers-1.2.0-7-fake", "1.2.0-7-fake", (1, 2, 3));
     assert!(env.gen(&["1.2"]).status.success());
     let right = snapshot(&env.sets);
-    let meta = env.sets.join("1.2-fake/meta.toml");
-    let text = fs::read_to_string(&meta).unwrap();
-    let dropped = "    \"fake_const_only\",\n    \"fake_const_too\",\n";
+    let path = env.sets.join("1.2-fake").join(file);
+    let text = fs::read_to_string(&path).unwrap();
     assert!(text.contains(dropped), "{text}");
-    for guess in [
-        // Both dropped ones and one that compiles: the rest (fake_sub)
-        // compiles, but so does fake_add on its own.
-        "    \"fake_add\",\n    \"fake_const_only\",\n    \"fake_const_too\",\n",
-        // One of the two: it is rejected on its own, but the rest does
-        // not compile.
-        "    \"fake_const_only\",\n",
-    ] {
-        fs::write(&meta, text.replace(dropped, guess)).unwrap();
+    for guess in guesses {
+        fs::write(&path, text.replace(dropped, guess)).unwrap();
         let out = env.gen(&["1.2"]);
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(right, snapshot(&env.sets), "guess {guess}");
@@ -291,29 +283,43 @@ fn a_wrong_committed_dropped_list_changes_nothing() {
 }
 
 #[test]
+fn a_wrong_committed_dropped_list_changes_nothing() {
+    let line = |name: &str| format!("    \"{name}\",\n");
+    let dropped = line("fake_const_only") + &line("fake_const_too");
+    assert_wrong_guesses_change_nothing(
+        "guess",
+        "meta.toml",
+        &dropped,
+        &[
+            // Both dropped ones and one that compiles: the rest (fake_sub)
+            // compiles, but so does fake_add on its own.
+            line("fake_add") + &dropped,
+            // One of the two: it is rejected on its own, but the rest does
+            // not compile.
+            line("fake_const_only"),
+        ],
+    );
+}
+
+#[test]
 fn a_wrong_committed_layout_guess_changes_nothing() {
     // Likewise the entries layout.txt says gcc rejects (layout::verify).
-    let env = Env::new("layoutguess");
-    env.tree("linux-headers-1.2.0-7-fake", "1.2.0-7-fake", (1, 2, 3));
-    assert!(env.gen(&["1.2"]).status.success());
-    let right = snapshot(&env.sets);
-    let txt = env.sets.join("1.2-fake/layout.txt");
-    let text = fs::read_to_string(&txt).unwrap();
-    let dropped = "#   value FAKE_TEMP: 'FAKE_TEMP' undeclared here (not in a function)\n";
-    assert!(text.contains(dropped), "{text}");
-    for guess in [
-        // Not the reason gcc gives.
-        "#   value FAKE_TEMP: some other reason\n".to_string(),
-        // One more, which gcc compiles.
-        format!("{dropped}#   value FAKE_SIZE: 'FAKE_SIZE' undeclared here (not in a function)\n"),
-        // None: the rest does not compile.
-        String::new(),
-    ] {
-        fs::write(&txt, text.replace(dropped, &guess)).unwrap();
-        let out = env.gen(&["1.2"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        assert_eq!(right, snapshot(&env.sets), "guess {guess}");
-    }
+    let line = |what: &str, why: &str| format!("#   value {what}: {why}\n");
+    let undeclared = |name: &str| format!("'{name}' undeclared here (not in a function)");
+    let dropped = line("FAKE_TEMP", &undeclared("FAKE_TEMP"));
+    assert_wrong_guesses_change_nothing(
+        "layoutguess",
+        "layout.txt",
+        &dropped,
+        &[
+            // Not the reason gcc gives.
+            line("FAKE_TEMP", "some other reason"),
+            // One more, which gcc compiles.
+            dropped.clone() + &line("FAKE_SIZE", &undeclared("FAKE_SIZE")),
+            // None: the rest does not compile.
+            String::new(),
+        ],
+    );
 }
 
 #[test]
