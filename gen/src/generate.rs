@@ -176,6 +176,52 @@ pub fn generate_expecting(
             }
         })
     };
+    // Without a guess, or when it does not hold: the rounds. After the
+    // first, bindgen's run without what it dropped, and the layout proof
+    // of that output, go on beside the later rounds, which rarely drop
+    // more.
+    let search = || -> Result<_> {
+        let first = bindgen(run_bindgen::Items::AllBut(&BTreeSet::new()))?;
+        let first_wrappers = wrappers::wrappers_c(&first.wrappers, shim)?;
+        let round_one = progress
+            .step(&format!("{name}: compiling wrappers.c with Kbuild"), || {
+                let compiled = prune::compile_wrappers(tree, shim, &first_wrappers)?;
+                prune::blamed(tree, shim, &first_wrappers, compiled)
+            })
+            .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
+        if round_one.is_empty() {
+            return Ok((first, first_wrappers, round_one, None));
+        }
+        let (later, ahead) = std::thread::scope(|s| {
+            let ahead = s.spawn(|| {
+                let out = bindgen(run_bindgen::Items::AllBut(&round_one))?;
+                let checked = layout_of(&out, layout_guess(None));
+                anyhow::Ok((out, checked))
+            });
+            let later = rejected(&wrappers::remove_wrappers(&first_wrappers, &round_one));
+            (later, ahead.join())
+        });
+        let later = later?;
+        let dropped: BTreeSet<String> = round_one.union(&later).cloned().collect();
+        // (A layout proof that failed is run again later, for its error.)
+        let (out, checked) = match ahead {
+            Ok(Ok((out, checked))) if later.is_empty() => (out, checked.ok()),
+            _ => (bindgen(run_bindgen::Items::AllBut(&dropped))?, None),
+        };
+        let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
+        // The pruned text is what compiled cleanly; bindgen's second
+        // output should be exactly that. If not, compile it again.
+        if wrappers_c != wrappers::remove_wrappers(&first_wrappers, &dropped) {
+            let again = prune::rejected_wrappers(tree, shim, &wrappers_c, None)?;
+            if !again.is_empty() {
+                bail!(
+                    "set {name}: wrappers.c does not compile cleanly (e.g. {})",
+                    again.iter().next().map_or("", |s| s.as_str())
+                );
+            }
+        }
+        Ok((out, wrappers_c, dropped, checked))
+    };
     let expected = like
         .and_then(|l| l.get(META_TOML))
         .map(|m| meta::dropped_functions(m));
@@ -187,29 +233,7 @@ pub fn generate_expecting(
     });
     let (out, wrappers_c, dropped, checked) = match (guessed, expected) {
         (Some((out, wrappers_c, checked)), Some(e)) => (out, wrappers_c, e.clone(), Some(checked)),
-        _ => {
-            let first = bindgen(run_bindgen::Items::AllBut(&BTreeSet::new()))?;
-            let first_wrappers = wrappers::wrappers_c(&first.wrappers, shim)?;
-            let dropped = rejected(&first_wrappers)?;
-            if dropped.is_empty() {
-                (first, first_wrappers, dropped, None)
-            } else {
-                let out = bindgen(run_bindgen::Items::AllBut(&dropped))?;
-                let wrappers_c = wrappers::wrappers_c(&out.wrappers, shim)?;
-                // The pruned text is what compiled cleanly; bindgen's second
-                // output should be exactly that. If not, compile it again.
-                if wrappers_c != wrappers::remove_wrappers(&first_wrappers, &dropped) {
-                    let again = prune::rejected_wrappers(tree, shim, &wrappers_c, None)?;
-                    if !again.is_empty() {
-                        bail!(
-                            "set {name}: wrappers.c does not compile cleanly (e.g. {})",
-                            again.iter().next().map_or("", |s| s.as_str())
-                        );
-                    }
-                }
-                (out, wrappers_c, dropped, None)
-            }
-        }
+        _ => search()?,
     };
     // (After bindgen's errors: headers that do not parse fail the shims too.)
     shims

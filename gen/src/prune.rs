@@ -39,7 +39,6 @@ pub fn rejected_wrappers(
     wrappers: &str,
     mut compiled: Option<(String, bool)>,
 ) -> Result<BTreeSet<String>> {
-    let shim_dir = shim.dir.canonicalize()?;
     let mut dropped = BTreeSet::new();
     let mut text = wrappers.to_string();
     for _ in 0..MAX_ROUNDS {
@@ -47,27 +46,12 @@ pub fn rejected_wrappers(
         if !dropped.is_empty() && !text.lines().any(|l| wrapper_name(l).is_some()) {
             return Ok(dropped);
         }
-        let (log, ok) = match compiled.take() {
+        let compiled = match compiled.take() {
             Some(result) => result,
             None => compile_wrappers(tree, shim, &text)?,
         };
-        let mut bad = complained_about(&log, &text);
-        if bad.is_empty() && log.contains("Assembler messages:") {
-            let file = (WRAPPERS_FILE.to_string(), text.clone());
-            let (asm, messages) = kbuild::assembler_messages(tree, &shim_dir, &file)?;
-            bad = assembler_culprits(&asm, &messages);
-        }
-        if bad.is_empty() && !ok && !log.contains("error:") && !log.contains("warning:") {
-            bad = bisect::culprits(tree, &shim_dir, &text)?;
-        }
+        let bad = blamed(tree, shim, &text, compiled)?;
         if bad.is_empty() {
-            let unclean = log.contains("warning:") || log.contains("error:");
-            if !ok || unclean {
-                bail!(
-                    "wrappers.c does not compile cleanly with the kernel's Kbuild: {}",
-                    kbuild::first_diagnostic(&log)
-                );
-            }
             return Ok(dropped);
         }
         text = remove_wrappers(&text, &bad);
@@ -76,6 +60,35 @@ pub fn rejected_wrappers(
     bail!(
         "wrappers.c still does not compile cleanly after {MAX_ROUNDS} rounds of dropping wrappers"
     )
+}
+
+/// One round of [`rejected_wrappers`]: the wrappers the compiler, objtool
+/// or the assembler blame in `text`, given what compiling it gave; none if
+/// it compiled cleanly. A compile that is not clean but blames nobody is
+/// an error.
+pub fn blamed(
+    tree: &Tree,
+    shim: &Shim,
+    text: &str,
+    (log, ok): (String, bool),
+) -> Result<BTreeSet<String>> {
+    let shim_dir = shim.dir.canonicalize()?;
+    let mut bad = complained_about(&log, text);
+    if bad.is_empty() && log.contains("Assembler messages:") {
+        let file = (WRAPPERS_FILE.to_string(), text.to_string());
+        let (asm, messages) = kbuild::assembler_messages(tree, &shim_dir, &file)?;
+        bad = assembler_culprits(&asm, &messages);
+    }
+    if bad.is_empty() && !ok && !log.contains("error:") && !log.contains("warning:") {
+        bad = bisect::culprits(tree, &shim_dir, text)?;
+    }
+    if bad.is_empty() && (!ok || log.contains("warning:") || log.contains("error:")) {
+        bail!(
+            "wrappers.c does not compile cleanly with the kernel's Kbuild: {}",
+            kbuild::first_diagnostic(&log)
+        );
+    }
+    Ok(bad)
 }
 
 /// Compiles the shims, which must build cleanly as they are: they are
