@@ -14,7 +14,7 @@ mkdir -p "$out"
 passed=0 failed=0
 
 # Tests whose ok line shows their summary (see `step` in lib.sh).
-summaries=('static/*' 'vm/*' selection drift lint kernels package 'downstream/*' dkms)
+summaries=('static/*' 'vm/*' selection drift lint kernels package 'downstream/*' dkms 'dkms-root/*')
 run() { step "$@"; }
 
 run check-ko-selftest tests/check-ko-selftest.sh
@@ -182,11 +182,33 @@ counted_job() {
     job_body "$@" &
     job_name[$!]=$1
 }
+# DKMS on the newer Debian releases, natively: the package apt-installed in
+# the build root of each release `make KERNEL=` uses one for
+# (tests/dkms-root.sh), built for that release's first plain amd64 kernel
+# of the matrix (one cold build each; the host's kernels are dkms's).
+dkms_roots() {
+    local rel set tree root kdir seen=" " deb=$out/dkms-roots/hello-dkms.deb
+    while read -r rel set; do
+        [[ $set =~ ^[0-9.]+-amd64$ ]] || continue
+        tree=$(KO_FACTS=$(ko_facts_tool) bash bindings/mk/debian-headers.sh "$(ko_cache)" "$rel" 2>&1) ||
+            { echo "FAIL  dkms-roots: $tree"; failed=$((failed + 1)); continue; }
+        read -r _ root kdir <<<"$tree"
+        [[ $tree == root\ * && $seen != *" $root "* ]] || continue
+        seen+="$root "
+        if [ ! -f "$deb" ]; then
+            run dkms-roots/package sh -c 'make --no-print-directory dkms KMOD_OUT="$1" && mv "$1"/hello-dkms_*_all.deb "$2"' \
+                sh "$out/dkms-roots" "$deb"
+            [ -f "$deb" ] || return
+        fi
+        run "dkms-root/${root##*/}" tests/dkms-root.sh "$root" "$deb" "$out/dkms-roots" "$rel"
+    done <<<"$matrix"
+}
 counted_job dkms run dkms tests/dkms.sh
 while read -r rel set kind; do
     [ -n "$rel" ] || continue
     counted_job "$rel" kernel_job "$rel" "$set" "$kind"
 done <<<"$kernels"
+counted_job dkms-roots dkms_roots
 while [ ${#job_name[@]} -gt 0 ]; do finish_job; done
 
 # REGEN=1 from vendored crates, offline: the generator and bindgen come from
