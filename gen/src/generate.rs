@@ -98,16 +98,14 @@ pub fn generate_expecting(
             })
             .with_context(|| format!("set {name} (from {})", tree.path.display()))
     };
-    // The wrappers of a bindgen output that do not compile out of line
-    // (given the result of compiling that text, if already known).
-    let rejected_after = |wrappers_c: &str, compiled: Option<(String, bool)>| {
+    // The wrappers of a bindgen output that do not compile out of line.
+    let rejected = |wrappers_c: &str| {
         progress
             .step(&format!("{name}: compiling wrappers.c with Kbuild"), || {
-                prune::rejected_wrappers(tree, shim, wrappers_c, compiled)
+                prune::rejected_wrappers(tree, shim, wrappers_c)
             })
             .with_context(|| format!("set {name} (from {})", tree.path.display()))
     };
-    let rejected = |wrappers_c: &str| rejected_after(wrappers_c, None);
     // The layout items of a bindgen output, proven by gcc: they follow
     // from that output alone (and the headers).
     let layout_guess = |compiled| {
@@ -148,7 +146,16 @@ pub fn generate_expecting(
                 let checked = s.spawn(|| layout_of(&out, layout_guess(early_result(early_layout))));
                 let compiled = early_result(early_wrappers)
                     .and_then(|(text, result)| (text == wrappers_c).then_some(result));
-                let clean = rejected_after(&wrappers_c, compiled).map(|r| r.is_empty());
+                // (One compile says it: if it is not clean, the guess
+                // failed, and the rounds run from the start.)
+                let clean =
+                    progress.step(&format!("{name}: compiling wrappers.c with Kbuild"), || {
+                        let compiled = match compiled {
+                            Some(compiled) => compiled,
+                            None => prune::compile_wrappers(tree, shim, &wrappers_c)?,
+                        };
+                        prune::blamed(tree, shim, &wrappers_c, compiled).map(|b| b.is_empty())
+                    });
                 (clean, checked.join())
             });
             Ok((clean?, out, wrappers_c, checked))
@@ -212,7 +219,7 @@ pub fn generate_expecting(
         // The pruned text is what compiled cleanly; bindgen's second
         // output should be exactly that. If not, compile it again.
         if wrappers_c != wrappers::remove_wrappers(&first_wrappers, &dropped) {
-            let again = prune::rejected_wrappers(tree, shim, &wrappers_c, None)?;
+            let again = prune::rejected_wrappers(tree, shim, &wrappers_c)?;
             if !again.is_empty() {
                 bail!(
                     "set {name}: wrappers.c does not compile cleanly (e.g. {})",

@@ -32,13 +32,7 @@ pub fn compile_wrappers(tree: &Tree, shim: &Shim, text: &str) -> Result<(String,
 }
 
 /// Returns the names (C names without the suffix) of the wrappers to drop.
-/// `compiled`: what [`compile_wrappers`] gave for `wrappers`, if known.
-pub fn rejected_wrappers(
-    tree: &Tree,
-    shim: &Shim,
-    wrappers: &str,
-    mut compiled: Option<(String, bool)>,
-) -> Result<BTreeSet<String>> {
+pub fn rejected_wrappers(tree: &Tree, shim: &Shim, wrappers: &str) -> Result<BTreeSet<String>> {
     let mut dropped = BTreeSet::new();
     let mut text = wrappers.to_string();
     for _ in 0..MAX_ROUNDS {
@@ -46,11 +40,7 @@ pub fn rejected_wrappers(
         if !dropped.is_empty() && !text.lines().any(|l| wrapper_name(l).is_some()) {
             return Ok(dropped);
         }
-        let compiled = match compiled.take() {
-            Some(result) => result,
-            None => compile_wrappers(tree, shim, &text)?,
-        };
-        let bad = blamed(tree, shim, &text, compiled)?;
+        let bad = blamed(tree, shim, &text, compile_wrappers(tree, shim, &text)?)?;
         if bad.is_empty() {
             return Ok(dropped);
         }
