@@ -115,23 +115,37 @@ pub fn generate_expecting(
                 compiled,
             })
     };
-    let layout_of = |out: &run_bindgen::Output, guess| -> Result<layout::Verified> {
-        let bindings = bindings_rs(out);
-        let headers = progress
-            .step(&format!("{name}: reading C layouts with libclang"), || {
-                let work = TempDir::new("gen-walk-")?;
-                let input = work.path().join("gen-input.h");
-                std::fs::write(&input, shim.input_header())?;
-                clang_walk::walk(&input, &args)
-            })
-            .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
-        let candidates = layout::items(&headers, &RustSide::parse(&bindings), &out.seen, shim)
-            .with_context(|| format!("set {name}"))?;
+    // The headers' C layouts: the same for every bindgen output, read once.
+    let headers = std::sync::OnceLock::new();
+    let candidates_of = |out: &run_bindgen::Output| -> Result<Vec<layout::Item>> {
+        let headers = headers.get_or_init(|| {
+            progress
+                .step(&format!("{name}: reading C layouts with libclang"), || {
+                    let work = TempDir::new("gen-walk-")?;
+                    let input = work.path().join("gen-input.h");
+                    std::fs::write(&input, shim.input_header())?;
+                    clang_walk::walk(&input, &args)
+                })
+                .with_context(|| format!("set {name} (from {})", tree.path.display()))
+        });
+        let headers = headers.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        layout::items(
+            headers,
+            &RustSide::parse(&bindings_rs(out)),
+            &out.seen,
+            shim,
+        )
+        .with_context(|| format!("set {name}"))
+    };
+    let proven_layout = |candidates, guess| {
         progress
             .step(&format!("{name}: compiling layout.c with Kbuild"), || {
                 layout::verify(tree, shim, candidates, guess)
             })
             .with_context(|| format!("set {name} (from {})", tree.path.display()))
+    };
+    let layout_of = |out: &run_bindgen::Output, guess| -> Result<layout::Verified> {
+        proven_layout(candidates_of(out)?, guess)
     };
     // The guess proven (see above), with the layout proof of its output
     // beside it; the shims compile meanwhile.
@@ -190,19 +204,45 @@ pub fn generate_expecting(
     let search = || -> Result<_> {
         let first = bindgen(run_bindgen::Items::AllBut(&BTreeSet::new()))?;
         let first_wrappers = wrappers::wrappers_c(&first.wrappers, shim)?;
-        let round_one = progress
-            .step(&format!("{name}: compiling wrappers.c with Kbuild"), || {
-                let compiled = prune::compile_wrappers(tree, shim, &first_wrappers)?;
-                prune::blamed(tree, shim, &first_wrappers, compiled)
-            })
-            .with_context(|| format!("set {name} (from {})", tree.path.display()))?;
+        // (The first output's layout proof on the core that round one
+        // leaves idle: it is the final one when nothing more is dropped,
+        // and usually when something is.)
+        let (round_one, first_layout) = std::thread::scope(|s| {
+            let first_layout = s.spawn(|| {
+                let candidates = candidates_of(&first)?;
+                let checked = proven_layout(candidates.clone(), layout_guess(None))?;
+                anyhow::Ok((candidates, checked))
+            });
+            let round_one = progress
+                .step(&format!("{name}: compiling wrappers.c with Kbuild"), || {
+                    let compiled = prune::compile_wrappers(tree, shim, &first_wrappers)?;
+                    prune::blamed(tree, shim, &first_wrappers, compiled)
+                })
+                .with_context(|| format!("set {name} (from {})", tree.path.display()));
+            (round_one, first_layout.join())
+        });
+        let round_one = round_one?;
+        // (A layout proof that failed is run again later, for its error.)
+        let first_layout = match first_layout {
+            Ok(Ok(first_layout)) => Some(first_layout),
+            _ => None,
+        };
         if round_one.is_empty() {
-            return Ok((first, first_wrappers, round_one, None));
+            return Ok((
+                first,
+                first_wrappers,
+                round_one,
+                first_layout.map(|(_, v)| v),
+            ));
         }
         let (later, ahead) = std::thread::scope(|s| {
             let ahead = s.spawn(|| {
                 let out = bindgen(run_bindgen::Items::AllBut(&round_one))?;
-                let checked = layout_of(&out, layout_guess(None));
+                // The same candidates are the same proof.
+                let checked = candidates_of(&out).and_then(|candidates| match first_layout {
+                    Some((first, checked)) if first == candidates => Ok(checked),
+                    _ => proven_layout(candidates, layout_guess(None)),
+                });
                 anyhow::Ok((out, checked))
             });
             let later = rejected(&wrappers::remove_wrappers(&first_wrappers, &round_one));
@@ -233,15 +273,19 @@ pub fn generate_expecting(
         .and_then(|l| l.get(META_TOML))
         .map(|m| meta::dropped_functions(m));
     let expected = expected.as_ref();
-    let (guessed, shims) = std::thread::scope(|s| {
+    let (found, shims) = std::thread::scope(|s| {
         let shims = s.spawn(|| prune::check_shims(tree, shim));
-        let guessed = expected.and_then(|e| guess(e, like.and_then(|l| l.get(WRAPPERS_C))));
-        (guessed, shims.join())
+        let guessed = expected.and_then(|e| {
+            let (out, wrappers_c, checked) = guess(e, like.and_then(|l| l.get(WRAPPERS_C)))?;
+            Some((out, wrappers_c, e.clone(), Some(checked)))
+        });
+        let found = match guessed {
+            Some(found) => Ok(found),
+            None => search(),
+        };
+        (found, shims.join())
     });
-    let (out, wrappers_c, dropped, checked) = match (guessed, expected) {
-        (Some((out, wrappers_c, checked)), Some(e)) => (out, wrappers_c, e.clone(), Some(checked)),
-        _ => search()?,
-    };
+    let (out, wrappers_c, dropped, checked) = found?;
     // (After bindgen's errors: headers that do not parse fail the shims too.)
     shims
         .map_err(|_| anyhow::anyhow!("compiling the shims panicked"))?

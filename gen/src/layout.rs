@@ -54,7 +54,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     pub kind: Kind,
     /// Human-readable: `struct file`, `struct file.f_mode`, `GFP_KERNEL`,
