@@ -155,8 +155,11 @@ fn compile_keeping(
         .iter()
         .map(|(name, _)| name.trim_end_matches(".c").to_string() + ".o")
         .collect();
+    // -g0: gen reads code, relocations and data, never debug info, and
+    // gcc's code does not depend on -g (a quarter of wrappers.c's compile
+    // time is Debian's DWARF).
     let kbuild = format!(
-        "obj-m := {}\nccflags-y := -I{} -ffunction-sections -fdata-sections\n",
+        "obj-m := {}\nccflags-y := -I{} -ffunction-sections -fdata-sections -g0\n",
         objects.join(" "),
         shim_dir.display()
     );
