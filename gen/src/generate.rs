@@ -106,6 +106,19 @@ pub fn generate_expecting(
             })
             .with_context(|| format!("set {name} (from {})", tree.path.display()))
     };
+    // One round of pruning: the wrappers of a wrappers.c text that the
+    // compiler blames, given its compile if that ran already.
+    let blamed = |wrappers_c: &str, compiled: Option<(String, bool)>| {
+        progress
+            .step(&format!("{name}: compiling wrappers.c with Kbuild"), || {
+                let compiled = match compiled {
+                    Some(compiled) => compiled,
+                    None => prune::compile_wrappers(tree, shim, wrappers_c)?,
+                };
+                prune::blamed(tree, shim, wrappers_c, compiled)
+            })
+            .with_context(|| format!("set {name} (from {})", tree.path.display()))
+    };
     // The layout items of a bindgen output, proven by gcc: they follow
     // from that output alone (and the headers).
     let layout_guess = |compiled| {
@@ -162,14 +175,7 @@ pub fn generate_expecting(
                     .and_then(|(text, result)| (text == wrappers_c).then_some(result));
                 // (One compile says it: if it is not clean, the guess
                 // failed, and the rounds run from the start.)
-                let clean =
-                    progress.step(&format!("{name}: compiling wrappers.c with Kbuild"), || {
-                        let compiled = match compiled {
-                            Some(compiled) => compiled,
-                            None => prune::compile_wrappers(tree, shim, &wrappers_c)?,
-                        };
-                        prune::blamed(tree, shim, &wrappers_c, compiled).map(|b| b.is_empty())
-                    });
+                let clean = blamed(&wrappers_c, compiled).map(|b| b.is_empty());
                 (clean, checked.join())
             });
             Ok((clean?, out, wrappers_c, checked))
@@ -213,16 +219,11 @@ pub fn generate_expecting(
                 let checked = proven_layout(candidates.clone(), layout_guess(None))?;
                 anyhow::Ok((candidates, checked))
             });
-            let round_one = progress
-                .step(&format!("{name}: compiling wrappers.c with Kbuild"), || {
-                    let compiled = prune::compile_wrappers(tree, shim, &first_wrappers)?;
-                    prune::blamed(tree, shim, &first_wrappers, compiled)
-                })
-                .with_context(|| format!("set {name} (from {})", tree.path.display()));
-            (round_one, first_layout.join())
+            (blamed(&first_wrappers, None), first_layout.join())
         });
         let round_one = round_one?;
-        // (A layout proof that failed is run again later, for its error.)
+        // (A failed proof is no result: the final output's proof runs
+        // again where its error is reported.)
         let first_layout = match first_layout {
             Ok(Ok(first_layout)) => Some(first_layout),
             _ => None,

@@ -142,6 +142,19 @@ pub fn compile_in(
     compile_keeping(tree, shim_dir, files, true)
 }
 
+/// The Kbuild file of gen's compiles of `objects`. Each function in its own
+/// section: a relocation then names its function (prune's readelf). -g0:
+/// gen reads code, relocations and data, never debug info, and gcc's code
+/// does not depend on -g (a quarter of wrappers.c's compile time is
+/// Debian's DWARF).
+fn kbuild_file(objects: &[String], shim_dir: &Path) -> String {
+    format!(
+        "obj-m := {}\nccflags-y := -I{} -ffunction-sections -fdata-sections -g0\n",
+        objects.join(" "),
+        shim_dir.display()
+    )
+}
+
 /// [`compile_in`]; without `objects`, a result taken from the cache comes
 /// without the objects (nobody reads them), and the cache keeps none.
 fn compile_keeping(
@@ -155,14 +168,7 @@ fn compile_keeping(
         .iter()
         .map(|(name, _)| name.trim_end_matches(".c").to_string() + ".o")
         .collect();
-    // -g0: gen reads code, relocations and data, never debug info, and
-    // gcc's code does not depend on -g (a quarter of wrappers.c's compile
-    // time is Debian's DWARF).
-    let kbuild = format!(
-        "obj-m := {}\nccflags-y := -I{} -ffunction-sections -fdata-sections -g0\n",
-        objects.join(" "),
-        shim_dir.display()
-    );
+    let kbuild = kbuild_file(&objects, shim_dir);
     fs::write(dir.path().join("Kbuild"), &kbuild)?;
     for (name, text) in files {
         fs::write(dir.path().join(name), text)?;
@@ -231,10 +237,7 @@ pub fn assembler_messages(
 ) -> Result<(String, String)> {
     let dir = TempDir::new("gen-asm-")?;
     let stem = name.trim_end_matches(".c");
-    let kbuild = format!(
-        "obj-m := {stem}.o\nccflags-y := -I{} -ffunction-sections -fdata-sections\n",
-        shim_dir.display()
-    );
+    let kbuild = kbuild_file(&[format!("{stem}.o")], shim_dir);
     fs::write(dir.path().join("Kbuild"), &kbuild)?;
     fs::write(dir.path().join(name), text)?;
     let plain = dir.path().join(format!("{stem}-plain.s"));
