@@ -69,6 +69,12 @@ echo "==== vm-run: snippet begin ===="
 cd /m
 sh /snippet.sh </dev/null
 status=$?
+# An oops (the panic example's, on purpose) turns every message back on for
+# the console (the kernel's console_verbose): quiet it again, and let the
+# console finish the line it is printing (7.x prints from a thread of its
+# own, after the message was logged), so no kernel line lands in a marker.
+dmesg -n 1
+sleep 1
 echo "==== vm-run: snippet end ===="
 echo "==== kernel log begin ===="
 dmesg
