@@ -5,7 +5,7 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{leading_version, KernelId};
+use super::{leading_version, KernelId, Version};
 
 /// The file in each set directory that says what the set was made from.
 pub const META_TOML: &str = "meta.toml";
@@ -75,10 +75,28 @@ impl SetMeta {
 }
 
 /// The set picked for a kernel, and why (for the build log).
+///
+/// A series and flavor may have *variants* besides its set
+/// (`6.1-amd64@6.1.158`: made from an older point release whose layouts
+/// differ). When it has and none was made from this very release,
+/// `candidates` lists the family, nearest version first, and `set` is its first: the
+/// build proves each one's layouts against the kernel and takes the first
+/// that passes ([`choose_proven`]).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Choice<'a> {
     pub set: &'a SetMeta,
     pub reason: String,
+    pub candidates: Vec<&'a SetMeta>,
+}
+
+impl<'a> Choice<'a> {
+    fn of(set: &'a SetMeta, reason: String) -> Choice<'a> {
+        Choice {
+            set,
+            reason,
+            candidates: Vec::new(),
+        }
+    }
 }
 
 /// No set fits: says which exist and how to make one.
@@ -107,9 +125,11 @@ impl fmt::Display for NoSet {
     }
 }
 
-/// The set for `kernel`: the same arch and major.minor are required; among
-/// those an identical config wins, then the same flavor (whose layouts the
-/// build's proof still checks). Ties go to the first by name.
+/// The set for `kernel`: the same arch and major.minor are required; a set
+/// made from this very release (and config) wins; then an identical config, then the
+/// same flavor (whose layouts the build's proof still checks). Ties go to
+/// the first by name. A chosen set with variants leaves the pick among them
+/// to the layout proof (see [`Choice`]).
 pub fn choose<'a>(kernel: &KernelId, sets: &'a [SetMeta]) -> Result<Choice<'a>, Box<NoSet>> {
     let candidates: Vec<&SetMeta> = sets
         .iter()
@@ -117,27 +137,150 @@ pub fn choose<'a>(kernel: &KernelId, sets: &'a [SetMeta]) -> Result<Choice<'a>, 
             s.kernel.arch == kernel.arch && s.kernel.version.series() == kernel.version.series()
         })
         .collect();
-    if let Some(set) = candidates.iter().find(|s| s.kernel.config == kernel.config) {
-        return Ok(Choice {
-            set,
-            reason: format!(
-                "identical kernel config (generated from {})",
-                set.kernel.release
-            ),
-        });
+    // (The same release with another config is a kernel of its own.)
+    let same =
+        |s: &&&SetMeta| s.kernel.release == kernel.release && s.kernel.config == kernel.config;
+    if let Some(set) = candidates.iter().find(same) {
+        let reason = format!(
+            "identical kernel config (generated from {})",
+            set.kernel.release
+        );
+        return Ok(Choice::of(set, reason));
     }
-    if let Some(set) = candidates.iter().find(|s| s.kernel.flavor == kernel.flavor) {
-        return Ok(Choice {
+    let Some((set, reason)) = by_config_or_flavor(kernel, &candidates) else {
+        return Err(Box::new(no_set(kernel, sets)));
+    };
+    let family = family(set, &candidates, Some(kernel.version));
+    if family.len() == 1 {
+        return Ok(Choice::of(set, reason));
+    }
+    Ok(Choice {
+        set: family[0],
+        reason: format!(
+            "{} layout variants of {} {}: the first whose proof passes",
+            family.len(),
+            kernel.version.series(),
+            set.kernel.flavor
+        ),
+        candidates: family,
+    })
+}
+
+/// [`choose`], after the build proved the layouts of the candidates:
+/// `proven` names the first that passed (anything else: none did, and the
+/// nearest is taken, for the build's proof to say why it does not fit).
+pub fn choose_proven<'a>(
+    kernel: &KernelId,
+    sets: &'a [SetMeta],
+    proven: &str,
+) -> Result<Choice<'a>, Box<NoSet>> {
+    let choice = choose(kernel, sets)?;
+    let Some(first) = choice.candidates.first() else {
+        return Ok(choice);
+    };
+    let n = choice.candidates.len();
+    Ok(match choice.candidates.iter().find(|s| s.name == proven) {
+        Some(set) => Choice::of(
             set,
-            reason: format!(
-                "same {} and flavor {}, config differs from {} (layouts are checked)",
+            format!(
+                "layout proof passed, the first of {n} variants of {} {} to pass (generated from {})",
                 kernel.version.series(),
-                kernel.flavor,
+                set.kernel.flavor,
                 set.kernel.release
             ),
-        });
+        ),
+        None => Choice::of(
+            first,
+            format!(
+                "no layout proof of the {n} variants of {} {} passed (the nearest is proven below)",
+                kernel.version.series(),
+                first.kernel.flavor
+            ),
+        ),
+    })
+}
+
+/// What may serve a kernel known only by its release (its headers are not
+/// here, so nothing can be proven yet): the set made from that release, or
+/// else its series and flavor's set with its variants, newest first (the
+/// build's layout proof picks). Empty: no set of its series and flavor.
+pub fn for_release<'a>(release: &str, sets: &'a [SetMeta]) -> Vec<&'a SetMeta> {
+    if let Some(set) = sets.iter().find(|s| s.kernel.release == release) {
+        return vec![set];
     }
-    Err(Box::new(NoSet {
+    let Some(version) = super::leading_version(release) else {
+        return Vec::new();
+    };
+    let flavor = super::flavor_from_release(release);
+    let same: Vec<&SetMeta> = sets
+        .iter()
+        .filter(|s| s.kernel.version.series() == version.series() && s.kernel.flavor == flavor)
+        .collect();
+    match same.first() {
+        Some(first) => family(first, &same, None),
+        None => Vec::new(),
+    }
+}
+
+/// The rule before variants: an identical config, else the same flavor.
+fn by_config_or_flavor<'a>(
+    kernel: &KernelId,
+    candidates: &[&'a SetMeta],
+) -> Option<(&'a SetMeta, String)> {
+    if let Some(set) = candidates.iter().find(|s| s.kernel.config == kernel.config) {
+        let reason = format!(
+            "identical kernel config (generated from {})",
+            set.kernel.release
+        );
+        return Some((set, reason));
+    }
+    let set = candidates
+        .iter()
+        .find(|s| s.kernel.flavor == kernel.flavor)?;
+    let reason = format!(
+        "same {} and flavor {}, config differs from {} (layouts are checked)",
+        kernel.version.series(),
+        kernel.flavor,
+        set.kernel.release
+    );
+    Some((set, reason))
+}
+
+/// `set` and its variants (the sets of its series, arch and flavor) in the
+/// order their proofs are tried: for a kernel of upstream version `near`,
+/// nearest snapshot first (the newest made from that version or an older
+/// one, then the older ones, newest first, then those made from newer
+/// versions, oldest first: members whose layouts match may still differ in
+/// functions, which the nearest gets right); without, newest first. Ties
+/// by name.
+fn family<'a>(
+    set: &SetMeta,
+    candidates: &[&'a SetMeta],
+    near: Option<Version>,
+) -> Vec<&'a SetMeta> {
+    let mut family: Vec<&SetMeta> = candidates
+        .iter()
+        .copied()
+        .filter(|s| s.kernel.flavor == set.kernel.flavor)
+        .collect();
+    let key = |s: &SetMeta| {
+        let v = s.kernel.version;
+        match near {
+            Some(k) if v > k => (true, v.major, v.minor, v.patch),
+            _ => (
+                false,
+                u64::MAX - v.major,
+                u64::MAX - v.minor,
+                u64::MAX - v.patch,
+            ),
+        }
+    };
+    family.sort_by(|a, b| key(a).cmp(&key(b)).then(a.name.cmp(&b.name)));
+    family
+}
+
+fn no_set(kernel: &KernelId, sets: &[SetMeta]) -> NoSet {
+    NoSet {
         kernel: kernel.clone(),
         // A set whose name hides its arch (a renamed copy) says it.
         have: sets
@@ -147,7 +290,7 @@ pub fn choose<'a>(kernel: &KernelId, sets: &'a [SetMeta]) -> Result<Choice<'a>, 
                 false => format!("{} (for {})", s.name, s.kernel.arch),
             })
             .collect(),
-    }))
+    }
 }
 
 #[cfg(test)]
@@ -273,20 +416,113 @@ mod tests {
         assert_eq!(choose(&k, &sets).unwrap().set.name, "6.1-arm64");
     }
 
-    #[test]
-    fn several_candidates_first_by_name() {
+    /// The 6.1 sets plus two amd64 variants made from older point releases.
+    fn with_variants() -> Vec<SetMeta> {
         let mut sets = sets();
-        sets.insert(
-            0,
-            set(
-                "6.1-amd64-old",
-                kernel("6.1.0-50-amd64", (6, 1), "x86_64", "amd64", "X"),
-            ),
+        for (name, release, patch) in [
+            ("6.1-amd64@6.1.158", "6.1.0-47-amd64", 158),
+            ("6.1-amd64@6.1.170", "6.1.0-53-amd64", 170),
+        ] {
+            let mut k = kernel(release, (6, 1), "x86_64", "amd64", "A");
+            k.version.patch = patch;
+            sets.push(set(name, k));
+        }
+        sets[0].kernel.version.patch = 192;
+        sets
+    }
+
+    #[test]
+    fn variants_are_candidates_nearest_first() {
+        let sets = with_variants();
+        let names = |patch| {
+            let mut k = kernel("6.1.0-55-amd64", (6, 1), "x86_64", "amd64", "A");
+            k.version.patch = patch;
+            let choice = choose(&k, &sets).unwrap();
+            assert_eq!(choice.set.name, choice.candidates[0].name);
+            choice
+                .candidates
+                .iter()
+                .map(|s| s.name.clone())
+                .collect::<Vec<_>>()
+        };
+        // Nearest snapshot at or below the kernel's version first.
+        assert_eq!(
+            names(192),
+            ["6.1-amd64", "6.1-amd64@6.1.170", "6.1-amd64@6.1.158"]
         );
-        let k = kernel("6.1.0-58-amd64", (6, 1), "x86_64", "amd64", "Y");
-        assert_eq!(choose(&k, &sets).unwrap().set.name, "6.1-amd64-old");
-        let k = kernel("6.1.0-58-amd64", (6, 1), "x86_64", "amd64", "A");
-        assert_eq!(choose(&k, &sets).unwrap().set.name, "6.1-amd64");
+        assert_eq!(
+            names(175),
+            ["6.1-amd64@6.1.170", "6.1-amd64@6.1.158", "6.1-amd64"]
+        );
+        assert_eq!(
+            names(158),
+            ["6.1-amd64@6.1.158", "6.1-amd64@6.1.170", "6.1-amd64"]
+        );
+        assert_eq!(
+            names(100),
+            ["6.1-amd64@6.1.158", "6.1-amd64@6.1.170", "6.1-amd64"]
+        );
+        let k = kernel("6.1.0-55-amd64", (6, 1), "x86_64", "amd64", "A");
+        let choice = choose(&k, &sets).unwrap();
+        assert!(choice.reason.starts_with("3 layout variants of 6.1 amd64"));
+        // Another flavor of the series has none: chosen as before.
+        let k = kernel("6.1.0-55-rt-amd64", (6, 1), "x86_64", "rt-amd64", "R");
+        assert!(choose(&k, &sets).unwrap().candidates.is_empty());
+    }
+
+    #[test]
+    fn the_release_a_set_was_made_from_needs_no_proof_round() {
+        let sets = with_variants();
+        let k = kernel("6.1.0-47-amd64", (6, 1), "x86_64", "amd64", "A");
+        let choice = choose(&k, &sets).unwrap();
+        assert_eq!(choice.set.name, "6.1-amd64@6.1.158");
+        assert!(choice.candidates.is_empty());
+        assert_eq!(
+            choice.reason,
+            "identical kernel config (generated from 6.1.0-47-amd64)"
+        );
+    }
+
+    #[test]
+    fn the_proof_picks_among_variants() {
+        let sets = with_variants();
+        let mut k = kernel("6.1.0-50-amd64", (6, 1), "x86_64", "amd64", "A");
+        k.version.patch = 180;
+        let choice = choose_proven(&k, &sets, "6.1-amd64@6.1.158").unwrap();
+        assert_eq!(choice.set.name, "6.1-amd64@6.1.158");
+        assert!(choice.candidates.is_empty());
+        assert!(choice.reason.starts_with("layout proof passed"));
+        // None passed: the nearest, whose proof then says why.
+        let choice = choose_proven(&k, &sets, "none").unwrap();
+        assert_eq!(choice.set.name, "6.1-amd64@6.1.170");
+        assert!(choice
+            .reason
+            .starts_with("no layout proof of the 3 variants"));
+        // Without variants the proven name changes nothing.
+        let k = kernel("6.1.0-55-rt-amd64", (6, 1), "x86_64", "rt-amd64", "R");
+        assert_eq!(
+            choose_proven(&k, &sets, "none").unwrap().set.name,
+            "6.1-rt-amd64"
+        );
+    }
+
+    #[test]
+    fn a_release_without_headers() {
+        let sets = with_variants();
+        let names = |r: &str| -> Vec<String> {
+            for_release(r, &sets)
+                .iter()
+                .map(|s| s.name.clone())
+                .collect()
+        };
+        assert_eq!(names("6.1.0-53-amd64"), ["6.1-amd64@6.1.170"]);
+        assert_eq!(
+            names("6.1.0-54-amd64"),
+            ["6.1-amd64", "6.1-amd64@6.1.170", "6.1-amd64@6.1.158"]
+        );
+        assert_eq!(names("6.1.0-54-rt-amd64"), ["6.1-rt-amd64"]);
+        assert!(names("6.2.0-1-amd64").is_empty());
+        assert!(names("not-a-release").is_empty());
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //!                                  in CACHE/sets
 //!   ko-facts releases              for each release on stdin (no tree needed):
 //!                                  `<release> <series> <flavor> <set name>`
+//!   ko-facts served SETS_DIR       for each release on stdin (no tree needed):
+//!                                  `<release> <what may serve it>`
 //!   ko-facts choose KDIR SETS_DIR  `<set>: <why>`, or exit 1 with the reason
 //!   ko-facts make KDIR SETS_DIR SHIM_DIR CACHE
 //!                                  make assignments (KO_RELEASE, KO_SET_DIR,
@@ -21,6 +23,14 @@
 //!                                  choice that fails sets KO_FACTS_ERROR. A
 //!                                  set stored as deltas is materialized in
 //!                                  CACHE/sets: KO_SET_DIR has full files
+//!                                  When the set has layout variants and none
+//!                                  was made from this release, also
+//!                                  KO_SET_CANDIDATES: their full directories,
+//!                                  nearest version first, for the layout proof to pick
+//!                                  from (bindings/mk/prove-sets.sh) ...
+//!   ko-facts make KDIR SETS_DIR SHIM_DIR CACHE --proven NAME
+//!                                  ... and then the same with the set it
+//!                                  proved (NAME; `none`: none fits)
 //!   ko-facts make KDIR --regen     the same without a choice (REGEN=1: the
 //!                                  build generates the set KO_SET_NAME)
 
@@ -33,7 +43,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use kernel_tree::sets::{choose, SetMeta};
+use kernel_tree::sets::{choose, choose_proven, SetMeta};
 use kernel_tree::{store, KernelId};
 
 fn main() -> ExitCode {
@@ -41,17 +51,29 @@ fn main() -> ExitCode {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match words.as_slice() {
         ["get", field, kdir] => get(field, Path::new(kdir)),
-        ["set", field, dir] => SetMeta::read(Path::new(dir)).and_then(|s| field_of(&s.kernel, field)),
+        ["set", field, dir] => {
+            SetMeta::read(Path::new(dir)).and_then(|s| field_of(&s.kernel, field))
+        }
         ["materialized", dir, cache] => store::materialized(Path::new(dir), Path::new(cache))
             .map(|d| format!("{}\n", d.display())),
         ["releases"] => Ok(releases(std::io::stdin().lines().map_while(Result::ok))),
+        ["served", sets] => SetMeta::read_all(Path::new(sets))
+            .map(|all| served(&all, std::io::stdin().lines().map_while(Result::ok))),
         ["choose", kdir, sets] => chosen(Path::new(kdir), Path::new(sets)),
         ["make", kdir, "--regen"] => Ok(make(Path::new(kdir), None)),
-        ["make", kdir, sets, shim, cache] => Ok(make(
-            Path::new(kdir),
-            Some(SetsArgs { sets: Path::new(sets), shim: Path::new(shim), cache: Path::new(cache) }),
-        )),
-        _ => Err("usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | materialized SET_DIR CACHE | releases | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR CACHE | --regen)".into()),
+        ["make", kdir, sets, shim, cache, rest @ ..] => match rest {
+            [] | ["--proven", _] => Ok(make(
+                Path::new(kdir),
+                Some(SetsArgs {
+                    sets: Path::new(sets),
+                    shim: Path::new(shim),
+                    cache: Path::new(cache),
+                    proven: rest.get(1).copied(),
+                }),
+            )),
+            _ => Err(USAGE.into()),
+        },
+        _ => Err(USAGE.into()),
     };
     match result {
         Ok(text) => {
@@ -64,6 +86,8 @@ fn main() -> ExitCode {
         }
     }
 }
+
+const USAGE: &str = "usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | materialized SET_DIR CACHE | releases | served SETS_DIR | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR CACHE [--proven NAME] | --regen)";
 
 fn get(field: &str, kdir: &Path) -> Result<String, String> {
     field_of(&KernelId::read(kdir)?, field)
@@ -99,6 +123,47 @@ fn releases(lines: impl Iterator<Item = String>) -> String {
     out
 }
 
+/// For `make kernels`: what serves each release whose headers are not here.
+fn served(sets: &[SetMeta], lines: impl Iterator<Item = String>) -> String {
+    let mut out = String::new();
+    for release in lines {
+        let release = release.trim();
+        if release.is_empty() {
+            continue;
+        }
+        let what = match kernel_tree::sets::for_release(release, sets).as_slice() {
+            [] => format!(
+                "none: no committed set {}",
+                kernel_tree::leading_version(release)
+                    .map(|v| format!(
+                        "{}-{}",
+                        v.series(),
+                        kernel_tree::flavor_from_release(release)
+                    ))
+                    .unwrap_or_default()
+            ),
+            [set] if set.kernel.release == release => {
+                format!("{} (generated from this release)", set.name)
+            }
+            [set] => format!(
+                "{} (its series' set; the build's layout proof decides)",
+                set.name
+            ),
+            [set, variants @ ..] => format!(
+                "{} or a variant: {} (the build's layout proof picks)",
+                set.name,
+                variants
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        out.push_str(&format!("{release} {what}\n"));
+    }
+    out
+}
+
 fn chosen(kdir: &Path, sets_dir: &Path) -> Result<String, String> {
     let kernel = KernelId::read(kdir)?;
     let sets = SetMeta::read_all(sets_dir)?;
@@ -106,13 +171,15 @@ fn chosen(kdir: &Path, sets_dir: &Path) -> Result<String, String> {
     Ok(format!("{}: {}\n", choice.set.name, choice.reason))
 }
 
-/// Where `make` finds sets and shims, and the build cache (for sets stored
-/// as deltas, which are materialized there).
+/// Where `make` finds sets and shims, the build cache (for sets stored
+/// as deltas, which are materialized there) and, once the layout proof
+/// picked among variants, the one it proved.
 #[derive(Clone, Copy)]
 struct SetsArgs<'a> {
     sets: &'a Path,
     shim: &'a Path,
     cache: &'a Path,
+    proven: Option<&'a str>,
 }
 
 /// The make fragment's view of the target kernel and, given the sets and
@@ -188,40 +255,60 @@ fn make_vars(
         ),
     ]);
     if let Some(args) = sets {
-        let choice = SetMeta::read_all(args.sets).and_then(|all| {
-            let c = choose(&k, &all).map_err(|e| {
-                // `make gen KERNEL=` runs gen where this kernel builds (its
-                // fetched tree with its compiler, or its build root).
-                format!(
-                    "{e}; generate one in the rust.ko repository with: make gen KERNEL={} (or build with REGEN=1)",
-                    k.release
-                )
-            })?;
-            // Kbuild and the build script read full files: a set stored as
-            // deltas is materialized, and its copy is an input too (gone:
-            // materialized again).
-            inputs.extend(store::inputs(&c.set.dir)?);
-            let dir = store::materialized(&c.set.dir, args.cache)?;
-            if dir != c.set.dir {
-                inputs.push(dir.join(kernel_tree::sets::META_TOML));
-            }
-            Ok((
-                c.set.name.clone(),
-                dir.to_string_lossy().into_owned(),
-                c.reason,
-            ))
-        });
-        match choice {
-            Ok((name, dir, reason)) => vars.extend([
-                ("KO_SET", name),
-                ("KO_SET_DIR", dir),
-                ("KO_SHIM_DIR", args.shim.to_string_lossy().into_owned()),
-                ("KO_SET_REASON", reason),
-            ]),
+        match set_vars(&k, args, inputs) {
+            Ok(set) => vars.extend(set),
             Err(message) => vars.push(("KO_FACTS_ERROR", message)),
         }
     }
     Ok(vars)
+}
+
+/// The set that serves `k` as make variables (and, with variants to prove,
+/// `KO_SET_CANDIDATES`).
+fn set_vars(
+    k: &KernelId,
+    args: SetsArgs,
+    inputs: &mut Vec<PathBuf>,
+) -> Result<Vec<(&'static str, String)>, String> {
+    let all = SetMeta::read_all(args.sets)?;
+    let choice = match args.proven {
+        Some(name) => choose_proven(k, &all, name),
+        None => choose(k, &all),
+    };
+    let c = choice.map_err(|e| {
+        // `make gen KERNEL=` runs gen where this kernel builds (its
+        // fetched tree with its compiler, or its build root).
+        format!(
+            "{e}; generate one in the rust.ko repository with: make gen KERNEL={} (or build with REGEN=1)",
+            k.release
+        )
+    })?;
+    let mut vars = vec![
+        ("KO_SET", c.set.name.clone()),
+        ("KO_SET_DIR", full_dir(c.set, args.cache, inputs)?),
+        ("KO_SHIM_DIR", args.shim.to_string_lossy().into_owned()),
+        ("KO_SET_REASON", c.reason.clone()),
+    ];
+    if !c.candidates.is_empty() {
+        let dirs: Result<Vec<String>, String> = c
+            .candidates
+            .iter()
+            .map(|s| full_dir(s, args.cache, inputs))
+            .collect();
+        vars.push(("KO_SET_CANDIDATES", dirs?.join(" ")));
+    }
+    Ok(vars)
+}
+
+/// Kbuild and the build script read full files: a set stored as deltas is
+/// materialized, and its copy is an input too (gone: materialized again).
+fn full_dir(set: &SetMeta, cache: &Path, inputs: &mut Vec<PathBuf>) -> Result<String, String> {
+    inputs.extend(store::inputs(&set.dir)?);
+    let dir = store::materialized(&set.dir, cache)?;
+    if dir != set.dir {
+        inputs.push(dir.join(kernel_tree::sets::META_TOML));
+    }
+    Ok(dir.to_string_lossy().into_owned())
 }
 
 /// A value as make reads it literally on the right of `:=`.
