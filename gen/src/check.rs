@@ -7,6 +7,12 @@
 //! *stale*: gen says what differs in interface terms (layout items,
 //! functions, types, constants) and proves its own determinism by
 //! generating twice, since there is nothing committed to compare bytes with.
+//!
+//! A layout variant (`6.1-amd64@6.1.158`, see `kernel_gen::variant`) is
+//! checked against the tree of exactly the release it records, never
+//! against another release of its series (skipped without it); a base
+//! against the newest tree of its name that makes it, never an older one
+//! (which makes a variant).
 
 use std::path::Path;
 
@@ -18,7 +24,7 @@ use kernel_gen::setdiff::{differing_files, read_set, Files, SetDiff};
 use kernel_gen::shim::Shim;
 use kernel_gen::tree::{supported_arch, Tree};
 use kernel_gen::write::Staging;
-use kernel_gen::{committed_sets, meta, store};
+use kernel_gen::{committed_sets, meta, store, variant};
 
 /// What the command line selected: which sets, from which trees.
 pub struct Selection<'a> {
@@ -37,6 +43,9 @@ struct Target<'a> {
     recorded: String,
     committed: Files,
     tree: &'a Tree,
+    /// The set `tree` makes (`variant::set_name`): `name`, unless the
+    /// committed sets disagree with each other.
+    makes: String,
 }
 
 impl Selection<'_> {
@@ -47,11 +56,13 @@ impl Selection<'_> {
             .iter()
             .filter(|name| match self.filter {
                 None => true,
-                Some(f) => *name == f || name.starts_with(&format!("{f}-")),
+                Some(f) => {
+                    *name == f || variant::family(name) == f || name.starts_with(&format!("{f}-"))
+                }
             })
             .filter(|name| {
                 self.flavor
-                    .is_none_or(|fl| name.ends_with(&format!("-{fl}")))
+                    .is_none_or(|fl| variant::family(name).ends_with(&format!("-{fl}")))
             })
             .collect();
         if selected.is_empty() {
@@ -76,13 +87,14 @@ impl Selection<'_> {
             }
             let dir = self.sets_dir.join(&name);
             let recorded = meta::read_value(&dir, "release").unwrap_or_default();
-            match newest_installed(self.trees, &name) {
-                None => println!("skipped {name}: headers not installed (made from {recorded})"),
-                Some(tree) => targets.push(Target {
+            match self.tree_of(&name, &recorded) {
+                Err(why) => println!("skipped {name}: {why}"),
+                Ok((tree, makes)) => targets.push(Target {
                     name: name.clone(),
                     recorded,
                     committed: read_set(&dir)?,
                     tree,
+                    makes,
                 }),
             }
         }
@@ -93,11 +105,45 @@ impl Selection<'_> {
         Ok(targets)
     }
 
-    /// Generates the set from `tree`; `like`: files it is expected to
+    /// The installed tree committed set `name` (made from release
+    /// `recorded`) is checked against, and the set that tree makes; or why
+    /// there is not. A variant's is the tree of exactly its release; a
+    /// base's the newest tree of its name that makes it (`discover` sorts
+    /// the trees of one set name newest first), never an older release,
+    /// which makes a variant.
+    fn tree_of(&self, name: &str, recorded: &str) -> Result<(&Tree, String), String> {
+        let family = variant::family(name);
+        let mut older = Vec::new();
+        for tree in self
+            .trees
+            .iter()
+            .filter(|t| supported_arch(&t.arch) && t.set_name() == family)
+        {
+            let makes = variant::set_name_in(self.sets_dir, tree);
+            if variant::is_variant(name) {
+                if tree.release == recorded {
+                    return Ok((tree, makes));
+                }
+            } else if makes == name {
+                return Ok((tree, makes));
+            } else {
+                older.push(format!("{} makes {makes}", tree.release));
+            }
+        }
+        Err(match older.is_empty() {
+            true => format!("headers not installed (made from {recorded})"),
+            false => format!(
+                "headers of {recorded} or a newer release not installed (older: {})",
+                older.join(", ")
+            ),
+        })
+    }
+
+    /// Generates set `name` from `tree`; `like`: files it is expected to
     /// come out as (the committed set), which spares most of the pruning
     /// (see [`generate::generate_expecting`]).
-    fn generate(&self, tree: &Tree, like: &Files) -> Result<SetFiles> {
-        generate::generate_expecting(tree, self.shim, self.progress, Some(like))
+    fn generate(&self, tree: &Tree, name: &str, like: &Files) -> Result<SetFiles> {
+        generate::generate_expecting(tree, name, self.shim, self.progress, Some(like))
     }
 }
 
@@ -119,7 +165,7 @@ pub fn check(sel: &Selection, strict: bool) -> Result<()> {
     let targets = sel.targets(&unreadable)?;
     for t in &targets {
         let (name, release) = (&t.name, &t.tree.release);
-        let fresh = files(&sel.generate(t.tree, &t.committed)?);
+        let fresh = files(&sel.generate(t.tree, &t.makes, &t.committed)?);
         if *release == t.recorded {
             let differing = differing_files(&t.committed, &fresh);
             if differing.is_empty() {
@@ -128,7 +174,7 @@ pub fn check(sel: &Selection, strict: bool) -> Result<()> {
             }
             // Same input, other output: a hand edit or a changed gen, unless
             // gen itself is not deterministic.
-            let cause = match nondeterministic(sel, t.tree, &fresh)? {
+            let cause = match nondeterministic(sel, t, &fresh)? {
                 Some(files) => format!("gen is not deterministic: two runs differ in {files}"),
                 None => format!(
                     "{} differ from what gen makes of the same release ({}): a hand edit or a \
@@ -141,7 +187,7 @@ pub fn check(sel: &Selection, strict: bool) -> Result<()> {
             failed.push(name.clone());
             continue;
         }
-        if let Some(files) = nondeterministic(sel, t.tree, &fresh)? {
+        if let Some(files) = nondeterministic(sel, t, &fresh)? {
             println!(
                 "FAILED {name} ({release}): gen is not deterministic: two runs differ in {files}"
             );
@@ -181,9 +227,16 @@ pub fn check(sel: &Selection, strict: bool) -> Result<()> {
 pub fn refresh(sel: &Selection) -> Result<()> {
     for t in sel.targets(&[])? {
         let (name, release) = (&t.name, &t.tree.release);
+        if t.makes != *name {
+            println!(
+                "skipped {name}: {release} now makes set {}; generate it: cargo run -p gen -- {release}",
+                t.makes
+            );
+            continue;
+        }
         // An output that cannot be written fails before the slow part.
         Staging::new(sel.sets_dir, name)?;
-        let set = sel.generate(t.tree, &t.committed)?;
+        let set = sel.generate(t.tree, name, &t.committed)?;
         let fresh = files(&set);
         if differing_files(&t.committed, &fresh).is_empty() {
             println!("up to date {name} ({release})");
@@ -246,22 +299,17 @@ fn drift(committed: &Files, fresh: &Files) -> String {
     }
 }
 
-/// Generates the set from `tree` a second time: the files that differ from
+/// Generates the set of `t` a second time: the files that differ from
 /// `first`, if any.
-fn nondeterministic(sel: &Selection, tree: &Tree, first: &Files) -> Result<Option<String>> {
+fn nondeterministic(sel: &Selection, t: &Target, first: &Files) -> Result<Option<String>> {
     // Every compile again: the cache would repeat the first run's logs.
-    let second = files(&kernel_gen::cache::uncached(|| sel.generate(tree, first))?);
+    let second = files(&kernel_gen::cache::uncached(|| {
+        sel.generate(t.tree, &t.makes, first)
+    })?);
     let differing = differing_files(first, &second);
     Ok((!differing.is_empty()).then(|| differing.join(", ")))
 }
 
 fn files(set: &SetFiles) -> Files {
     set.files.iter().cloned().collect()
-}
-
-fn newest_installed<'a>(trees: &'a [Tree], set: &str) -> Option<&'a Tree> {
-    // `discover` sorts the trees of one set newest first.
-    trees
-        .iter()
-        .find(|t| supported_arch(&t.arch) && t.set_name() == set)
 }

@@ -7,7 +7,7 @@ use clap::Parser;
 use kernel_gen::progress::Progress;
 use kernel_gen::shim::Shim;
 use kernel_gen::tree::{self, Query, Tree};
-use kernel_gen::{committed_sets, generate_sets, meta};
+use kernel_gen::{committed_sets, generate_sets, meta, variant};
 
 use crate::check;
 
@@ -50,10 +50,16 @@ compare nothing fails. --refresh regenerates every set that is not what gen make
 from the installed headers and prints what changed; --diff compares two set
 directories the same way.
 
+Layout variants: a tree older than the committed set of its name (a lower upstream
+version, or the same one from another release) never replaces it but makes the set
+<set>@<version> (e.g. 6.1-amd64@6.1.158), written only if no set of that family has
+identical bindings, wrappers and layout. --check (and --refresh) compares a variant
+only with the tree of the release it records, and a set only with trees that make it.
+
 Storage: a set whose series has a set of the plain arch flavor (6.1-amd64 for
-6.1-rt-amd64), its base, stores each large file as a line delta of the base's
-(<file>.delta) when smaller; bases are whole. Writing a base re-stores the sets
-stored against it. --check also fails for a set not stored this way; --repack
+6.1-rt-amd64 and for every variant, 6.1-amd64@... too), its base, stores each large
+file as a line delta of the base's (<file>.delta) when smaller; bases are whole.
+Writing a base re-stores the sets stored against it. --check also fails for a set not stored this way; --repack
 rewrites the storage of every committed set without changing its files.
 
 Output is written to a temporary directory next to the set and swapped into place;
@@ -69,7 +75,8 @@ GEN_VERBOSE=1 prints the Kbuild logs gen reads.";
 )]
 pub struct Cli {
     /// Kernel to generate for: a version (6.1, 6.12, 6.1.100) or a release
-    /// (6.1.0-NN-amd64). With --check: a set name (6.1-amd64) or version.
+    /// (6.1.0-NN-amd64). With --check: a set name (6.1-amd64, with its
+    /// variants; a variant's full name, 6.1-amd64@6.1.158) or version.
     #[arg(value_name = "KERNEL")]
     pub kernel: Option<String>,
 
@@ -188,7 +195,14 @@ pub fn run(cli: Cli) -> Result<()> {
         let query = Query::parse(kernel)?;
         tree::select(&tree::discover(&search), &query, cli.flavor.as_deref())?
     };
-    generate_sets(&cli.sets_dir, &shim, &trees, &progress)
+    // Not the plain outcome (a tree older than its committed set: a layout
+    // variant, or nothing): said terminal or not.
+    for outcome in generate_sets(&cli.sets_dir, &shim, &trees, &progress)? {
+        if let Some(remark) = outcome.remark() {
+            eprintln!("gen: {remark}");
+        }
+    }
+    Ok(())
 }
 
 fn list(cli: &Cli, search: &[PathBuf]) -> Result<()> {
@@ -197,10 +211,14 @@ fn list(cli: &Cli, search: &[PathBuf]) -> Result<()> {
     if trees.is_empty() {
         println!("  (none found; e.g. sudo apt-get install linux-headers-amd64)");
     }
-    for t in &trees {
+    let makes: Vec<String> = trees
+        .iter()
+        .map(|t| variant::set_name_in(&cli.sets_dir, t))
+        .collect();
+    let width = makes.iter().map(String::len).max().unwrap_or(0).max(18);
+    for (t, makes) in trees.iter().zip(&makes) {
         println!(
-            "  {:<18} {:<26} {:<10} {:<8} {}",
-            t.set_name(),
+            "  {makes:<width$} {:<26} {:<10} {:<8} {}",
             t.release,
             t.version,
             t.arch,
@@ -212,10 +230,16 @@ fn list(cli: &Cli, search: &[PathBuf]) -> Result<()> {
     if sets.is_empty() {
         println!("  (none)");
     }
+    let width = sets.iter().map(String::len).max().unwrap_or(0).max(18);
     for name in sets {
         let release =
             meta::read_value(&cli.sets_dir.join(&name), "release").unwrap_or_else(|| "?".into());
-        let installed: Vec<&Tree> = trees.iter().filter(|t| t.set_name() == name).collect();
+        // A variant serves exactly its release (see --check).
+        let installed: Vec<&Tree> = trees
+            .iter()
+            .filter(|t| t.set_name() == variant::family(&name))
+            .filter(|t| !variant::is_variant(&name) || t.release == release)
+            .collect();
         let status = if installed.is_empty() {
             "headers not installed".to_string()
         } else if installed.iter().any(|t| t.release == release) {
@@ -230,7 +254,7 @@ fn list(cli: &Cli, search: &[PathBuf]) -> Result<()> {
                     .join(", ")
             )
         };
-        println!("  {name:<18} {release:<26} {status}");
+        println!("  {name:<width$} {release:<26} {status}");
     }
     Ok(())
 }

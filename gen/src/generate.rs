@@ -45,7 +45,7 @@ pub struct Stats {
 }
 
 pub fn generate(tree: &Tree, shim: &Shim, progress: &Progress) -> Result<SetFiles> {
-    generate_expecting(tree, shim, progress, None)
+    generate_expecting(tree, &tree.set_name(), shim, progress, None)
 }
 
 /// What gen is expected to make: the files of the committed set of the
@@ -63,14 +63,19 @@ pub type Expected = crate::setdiff::Files;
 /// way (the search is deterministic, and made the guess); other headers
 /// get a result proven the same way. The committed wrappers.c starts
 /// compiling at once: bindgen's output usually is that text again.
+///
+/// `name`: the set's name (meta.toml's `set`): `tree.set_name()`, or a
+/// layout variant of it (see `variant::set_name`). Only meta.toml says
+/// which: layout.txt names the family, so the other files are the tree's
+/// alone, and a variant's can be compared byte for byte with its family's.
 pub fn generate_expecting(
     tree: &Tree,
+    name: &str,
     shim: &Shim,
     progress: &Progress,
     like: Option<&Expected>,
 ) -> Result<SetFiles> {
     let start = Instant::now();
-    let name = tree.set_name();
     let flags = progress
         .step(&format!("{name}: asking Kbuild for the C flags"), || {
             kbuild::probe(tree)
@@ -311,7 +316,7 @@ pub fn generate_expecting(
         },
         seconds: start.elapsed().as_secs_f64(),
     };
-    let meta = Meta::new(tree, &flags.compiler, shim, &stats, &dropped)?;
+    let meta = Meta::new(tree, name, &flags.compiler, shim, &stats, &dropped)?;
     let files = vec![
         (BINDINGS_RS.to_string(), bindings),
         (CLANG_ARGS.to_string(), flags.render(target)),
@@ -321,13 +326,17 @@ pub fn generate_expecting(
         ),
         (
             layout::LAYOUT_TXT.to_string(),
-            layout::render_txt(&name, &checked.items, &checked.dropped),
+            layout::render_txt(&tree.set_name(), &checked.items, &checked.dropped),
         ),
         (META_TOML.to_string(), meta::render(&meta)),
         (WRAPPERS_C.to_string(), wrappers_c),
     ];
     check_portable(&files, &args)?;
-    Ok(SetFiles { name, files, stats })
+    Ok(SetFiles {
+        name: name.to_string(),
+        files,
+        stats,
+    })
 }
 
 /// A compile started early, of a committed file's text: that text, and

@@ -17,6 +17,7 @@ pub mod shim;
 pub mod store;
 pub mod tempdir;
 pub mod tree;
+pub mod variant;
 pub mod write;
 
 mod bisect;
@@ -33,6 +34,7 @@ mod wrappers;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use kernel_tree::store::DELTA_FILES;
 
 use progress::Progress;
 use shim::Shim;
@@ -41,7 +43,9 @@ use write::Staging;
 
 /// Generates the set for the header tree `kdir` with the shim directory
 /// `shim_dir` into `sets_dir/<major>.<minor>-<flavor>` (replacing it in one
-/// step, see [`write`]) and returns that directory.
+/// step, see [`write`]; a layout variant of it, or nothing, when that set was
+/// made from a newer release: see [`generate_sets`]) and returns the
+/// directory of the set that serves the tree.
 pub fn generate_set(
     kdir: &Path,
     shim_dir: &Path,
@@ -51,44 +55,135 @@ pub fn generate_set(
     let tree = Tree::load(kdir)?;
     tree.ensure_supported_arch()?;
     let shim = Shim::load(shim_dir)?;
-    generate_sets(sets_dir, &shim, std::slice::from_ref(&tree), progress)?;
-    Ok(sets_dir.join(tree.set_name()))
+    let outcomes = generate_sets(sets_dir, &shim, std::slice::from_ref(&tree), progress)?;
+    let set = outcomes
+        .first()
+        .map_or(tree.set_name(), |o| o.set().to_string());
+    Ok(sets_dir.join(set))
+}
+
+/// What [`generate_sets`] made of one tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Wrote set `set` from release `release`. For a layout variant,
+    /// `variant_of`: how it differs from its family's base (`of set
+    /// 6.1-amd64 (made from ...): <interface differences>`, see [`setdiff`]).
+    Wrote {
+        release: String,
+        set: String,
+        variant_of: Option<String>,
+    },
+    /// Wrote nothing: the tree would make a variant, but the committed set
+    /// `set` of its family has the same bindings, wrappers and layout.
+    Served { release: String, set: String },
+}
+
+impl Outcome {
+    /// The set that serves the tree.
+    pub fn set(&self) -> &str {
+        match self {
+            Outcome::Wrote { set, .. } | Outcome::Served { set, .. } => set,
+        }
+    }
+
+    /// A line for the user when the outcome is not the plain one (a set
+    /// written under the tree's `set_name()`).
+    pub fn remark(&self) -> Option<String> {
+        match self {
+            Outcome::Wrote {
+                variant_of: None, ..
+            } => None,
+            Outcome::Wrote {
+                release,
+                set,
+                variant_of: Some(how),
+            } => Some(format!("{release}: wrote layout variant {set} {how}")),
+            Outcome::Served { release, set } => Some(format!(
+                "{release}: served by set {set} (identical bindings, wrappers and layout); nothing written"
+            )),
+        }
+    }
 }
 
 /// Generates every set first and moves them into place only when all
 /// succeeded (stored as deltas of their base where it is committed: see
-/// [`store`]).
+/// [`store`]). Each tree makes the set [`variant::set_name_in`] names: its
+/// family's base, or, when the committed base was made from a newer
+/// release, a layout variant `<family>@<version>`, which is written only if
+/// no committed set of the family has the same four generated files.
 pub fn generate_sets(
     sets_dir: &Path,
     shim: &Shim,
     trees: &[Tree],
     progress: &Progress,
-) -> Result<()> {
+) -> Result<Vec<Outcome>> {
     run_bindgen::load_libclang()?;
+    let names: Vec<String> = trees
+        .iter()
+        .map(|tree| variant::set_name_in(sets_dir, tree))
+        .collect();
     // An output that cannot be written fails before the slow part.
-    for tree in trees {
-        Staging::new(sets_dir, &tree.set_name())?;
+    for name in &names {
+        Staging::new(sets_dir, name)?;
     }
     let mut sets = Vec::new();
-    for tree in trees {
-        // The committed set of the same name, if any, is what gen will
-        // likely make again (see `generate_expecting`). A new flavor's
-        // series has the same dropped lists in its base set (6.1-amd64 for
-        // 6.1-rt-amd64), but not the same files to compile.
-        let like = setdiff::read_set(&sets_dir.join(tree.set_name()))
+    let mut outcomes = Vec::new();
+    for (tree, name) in trees.iter().zip(&names) {
+        let family = tree.set_name();
+        // The nearest committed set of the family (this very set, else the
+        // base) is what gen will likely make again (see
+        // `generate_expecting`). A new flavor's series has the same dropped
+        // lists in its base set (6.1-amd64 for 6.1-rt-amd64), but not the
+        // same files to compile.
+        let like = setdiff::read_set(&sets_dir.join(name))
             .ok()
             .or_else(|| {
-                let base = store::default_base(&tree.set_name())?;
+                (*name != family)
+                    .then(|| setdiff::read_set(&sets_dir.join(&family)).ok())
+                    .flatten()
+            })
+            .or_else(|| {
+                let base = store::default_base(&family)?;
                 let mut files = setdiff::read_set(&sets_dir.join(base)).ok()?;
                 files.retain(|name, _| name == generate::META_TOML || name == layout::LAYOUT_TXT);
                 Some(files)
             });
-        sets.push(generate::generate_expecting(
-            tree,
-            shim,
-            progress,
-            like.as_ref(),
-        )?);
+        let set = generate::generate_expecting(tree, name, shim, progress, like.as_ref())?;
+        let release = tree.release.clone();
+        let mut variant_of = None;
+        if *name != family {
+            let fresh: setdiff::Files = set.files.iter().cloned().collect();
+            let base_release =
+                meta::read_value(&sets_dir.join(&family), "release").unwrap_or_else(|| "?".into());
+            let mut how = format!("of set {family} (made from {base_release})");
+            let mut served = None;
+            for member in variant::members(sets_dir, &family)? {
+                let Ok(files) = setdiff::read_set(&sets_dir.join(&member)) else {
+                    continue;
+                };
+                if DELTA_FILES.iter().all(|f| files.get(*f) == fresh.get(*f)) {
+                    served = Some(member);
+                    break;
+                }
+                if member == family {
+                    how = format!("{how}: {}", setdiff::SetDiff::of(&files, &fresh));
+                }
+            }
+            if let Some(set) = served {
+                outcomes.push(Outcome::Served { release, set });
+                continue;
+            }
+            variant_of = Some(how);
+        }
+        outcomes.push(Outcome::Wrote {
+            release,
+            set: name.clone(),
+            variant_of,
+        });
+        sets.push(set);
+    }
+    if sets.is_empty() {
+        return Ok(outcomes);
     }
     store::write_sets(
         sets_dir,
@@ -104,8 +199,9 @@ pub fn generate_sets(
             dest.display(),
             trees
                 .iter()
-                .find(|t| t.set_name() == set.name)
-                .map_or("?", |t| t.release.as_str()),
+                .zip(&names)
+                .find(|(_, name)| **name == set.name)
+                .map_or("?", |(t, _)| t.release.as_str()),
             set.stats.seconds,
             set.stats.wrappers,
             set.stats.shim_functions,
@@ -115,7 +211,7 @@ pub fn generate_sets(
             set.stats.layout.compile_seconds
         ));
     }
-    Ok(())
+    Ok(outcomes)
 }
 
 /// Names of the set directories in `sets_dir` (those with a meta.toml),

@@ -28,8 +28,10 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// The meta.toml of set `name` made from `tree`.
     pub fn new(
         tree: &Tree,
+        name: &str,
         compiler_command: &str,
         shim: &Shim,
         stats: &Stats,
@@ -39,7 +41,7 @@ impl Meta {
         let config = fs::read_to_string(&config_path)
             .with_context(|| format!("cannot read {}", config_path.display()))?;
         Ok(Meta {
-            set: tree.set_name(),
+            set: name.to_string(),
             release: tree.release.clone(),
             version: tree.version.to_string(),
             arch: tree.arch.clone(),

@@ -23,6 +23,7 @@ use crate::committed_sets;
 use crate::delta;
 use crate::generate::META_TOML;
 use crate::setdiff::Files;
+use crate::variant;
 use crate::write::Staging;
 
 /// The command that rewrites every committed set in canonical form.
@@ -32,13 +33,15 @@ pub const REPACK: &str = "cargo run -p gen -- --repack";
 /// series' plain arch flavor (`6.1-rt-amd64` -> `6.1-amd64`, `6.12-arm64-16k`
 /// -> `6.12-arm64`); none for a set of that flavor itself. Debian's flavors
 /// are `[variant-]arch[-page size]`: the arch is the last word that does not
-/// start with a digit.
+/// start with a digit. A layout variant (see `variant`) is stored like its
+/// family: `6.1-amd64@6.1.158` and `6.1-cloud-amd64@6.1.158` -> `6.1-amd64`.
 pub fn default_base(name: &str) -> Option<String> {
-    let (series, flavor) = name.split_once('-')?;
+    let family = variant::family(name);
+    let (series, flavor) = family.split_once('-')?;
     let arch = flavor
         .rsplit('-')
         .find(|word| !word.starts_with(|c: char| c.is_ascii_digit()))?;
-    (arch != flavor).then(|| format!("{series}-{arch}"))
+    (arch != flavor || family != name).then(|| format!("{series}-{arch}"))
 }
 
 /// The stored form of a set with the files `full`: against `base` (its
@@ -319,6 +322,23 @@ mod tests {
             Some("6.12-arm64")
         );
         assert_eq!(default_base("6.12-arm64"), None);
+        // Layout variants: stored against their family's plain arch base.
+        assert_eq!(
+            default_base("6.1-amd64@6.1.158").as_deref(),
+            Some("6.1-amd64")
+        );
+        assert_eq!(
+            default_base("6.1-cloud-amd64@6.1.158").as_deref(),
+            Some("6.1-amd64")
+        );
+        assert_eq!(
+            default_base("6.12-arm64-16k@6.12.95").as_deref(),
+            Some("6.12-arm64")
+        );
+        assert_eq!(
+            default_base("5.10-amd64@5.10.226").as_deref(),
+            Some("5.10-amd64")
+        );
     }
 
     fn set(flavor: &str, version: &str, rs: &str) -> Files {

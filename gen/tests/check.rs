@@ -70,10 +70,21 @@ fn another_release_of_the_series_is_stale_not_failed() {
     assert!(env.gen(&["1.2"]).status.success());
     let committed = snapshot(&env.sets);
 
-    // Debian moved the ABI number (and the build salt with it): only
-    // provenance differs, which is no failure.
-    let bump = |text: &str| text.replace("1.2.0-7-fake", "1.2.0-8-fake");
-    for file in ["include/generated/utsrelease.h", ".config"] {
+    // Debian moved to the next point release (ABI number, build salt and
+    // upstream version): only provenance differs, which is no failure.
+    let bump = |text: &str| {
+        text.replace("1.2.0-7-fake", "1.2.0-8-fake")
+            .replace("SUBLEVEL 3", "SUBLEVEL 4")
+            .replace(
+                &format!("CODE {}", (1 << 16) + (2 << 8) + 3),
+                &format!("CODE {}", (1 << 16) + (2 << 8) + 4),
+            )
+    };
+    for file in [
+        "include/generated/utsrelease.h",
+        "include/generated/uapi/linux/version.h",
+        ".config",
+    ] {
         let path = tree.join(file);
         write(&path, &bump(&fs::read_to_string(&path).unwrap()));
     }
