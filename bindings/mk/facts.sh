@@ -4,7 +4,9 @@
 # ko-facts.sh once per toolchain and source into CACHE/tools) when it is
 # missing or older than a file it was made from (its KO_FACTS_INPUTS line)
 # or than the tool's sources. Otherwise it runs nothing, so a no-op make
-# stays fast.
+# stays fast. When the set has layout variants to pick from
+# (KO_SET_CANDIDATES), their layout proofs pick (prove-sets.sh, once per
+# kernel tree and sets), and ko-facts writes the facts with that set.
 #
 # usage: facts.sh OUT RUSTC KERNEL_TREE_CRATE CACHE ko-facts-make-args...
 set -eu
@@ -25,4 +27,11 @@ fi
 tool=$(sh "$(dirname "$0")/ko-facts.sh" "$rustc" "$crate" "$cache")
 mkdir -p "$(dirname "$out")"
 "$tool" make "$@" >"$out.$$"
+candidates=$(sed -n 's/^KO_SET_CANDIDATES := //p' "$out.$$")
+if [ -n "$candidates" ]; then
+    # shellcheck disable=SC2086 # one word per set directory
+    proven=$(sh "$(dirname "$0")/prove-sets.sh" "$out.$$" "$1" "$out.prove" $candidates)
+    "$tool" make "$@" --proven "$proven" >"$out.$$"
+    rm -rf "$out.prove"
+fi
 mv "$out.$$" "$out"

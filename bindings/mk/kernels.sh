@@ -2,8 +2,10 @@
 # `make kernels`: every Debian kernel (amd64 flavors; `make kernels
 # ARCH=arm64`: arm64 ones) whose headers Debian's
 # archive has, the suite it comes from, and the committed set that would
-# serve it: the set of its series and flavor, chosen for real (ko-facts
-# choose) when its headers are installed; every build proves the layouts.
+# serve it: chosen for real (ko-facts choose) when its headers are
+# installed; else the set or layout variant made from that very release, or
+# its series and flavor's set and variants (every build proves the layouts,
+# and picks among variants by that proof).
 #
 # usage: kernels.sh CACHE KO_FACTS SETS_DIR [ARCH]
 set -euo pipefail
@@ -12,16 +14,16 @@ cache=$1 facts=$2 sets=$3
 arch=$(case ${4:-} in arm64 | aarch64) echo arm64 ;; *) echo amd64 ;; esac)
 list=$(bash "$here/debian-archive.sh" "$cache" kernels "$arch")
 printf '%-30s %-20s %s\n' RELEASE SUITE SET
-awk '{ print $1 }' <<<"$list" | "$facts" releases | while read -r release _ _ set; do
-    suite=$(awk -v r="$release" '$1 == r { print $2; exit }' <<<"$list")
+# What serves a release whose headers are not here: the set or variant made
+# from it, else its series' set and variants (ko-facts served).
+served=$(awk '{ print $1 }' <<<"$list" | "$facts" served "$sets")
+while read -r release suite; do
     tree=/lib/modules/$release/build
     if [ -d "$tree" ]; then
         # (No fitting set is an answer too, not an error.)
-        served="$({ "$facts" choose "$tree" "$sets" 2>&1 || true; } | sed 's/^ko-facts: //') [installed]"
-    elif [ -f "$sets/$set/meta.toml" ]; then
-        served="$set (its series' set; the build's layout proof decides)"
+        what="$({ "$facts" choose "$tree" "$sets" 2>&1 || true; } | sed 's/^ko-facts: //') [installed]"
     else
-        served="none: no committed set $set"
+        what=$(awk -v r="$release" '$1 == r { sub(/^[^ ]* /, ""); print; exit }' <<<"$served")
     fi
-    printf '%-30s %-20s %s\n' "$release" "$suite" "$served"
-done
+    printf '%-30s %-20s %s\n' "$release" "$suite" "$what"
+done < <(awk '{ print $1, $2 }' <<<"$list")

@@ -200,7 +200,9 @@ endif
 # under KO_CACHE: KO_SET_DIR always holds full files.
 ko_facts_args := $(abspath $(KDIR)) $(if $(filter 1,$(REGEN)),--regen,$(KO_SETS) $(KO_SHIM) $(abspath $(KO_CACHE)))
 ko_facts := $(KO_CACHE)/facts/$(shell echo '$(ko_facts_args)' | sha256sum | cut -c1-16).mk
-ko_facts_failed := $(shell bash $(KO_MK_DIR)/facts.sh $(ko_facts) $(KO_RUSTC) $(KO_TREE_CRATE) $(KO_CACHE) \
+# (PATH as exported above: a layout variant is picked by compiling its
+# proof with the tree's compiler.)
+ko_facts_failed := $(shell PATH='$(PATH)' bash $(KO_MK_DIR)/facts.sh $(ko_facts) $(KO_RUSTC) $(KO_TREE_CRATE) $(KO_CACHE) \
     $(ko_facts_args) >&2 || echo failed)
 ifneq ($(ko_facts_failed),)
   $(error ko-facts failed (output above): $(KO_TREE_CRATE)/tool/ko-facts.rs, compiled with $(KO_RUSTC))
