@@ -157,7 +157,7 @@ pub fn choose<'a>(kernel: &KernelId, sets: &'a [SetMeta]) -> Result<Choice<'a>, 
     Ok(Choice {
         set: family[0],
         reason: format!(
-            "{} layout variants of {} {}: the first whose proof passes",
+            "{} sets of {} {} (its set and layout variants): the first whose proof passes, nearest version first",
             family.len(),
             kernel.version.series(),
             set.kernel.flavor
@@ -183,7 +183,7 @@ pub fn choose_proven<'a>(
         Some(set) => Choice::of(
             set,
             format!(
-                "layout proof passed, the first of {n} variants of {} {} to pass (generated from {})",
+                "layout proof passed, the first of the {n} sets of {} {} to pass, nearest version first (generated from {})",
                 kernel.version.series(),
                 set.kernel.flavor,
                 set.kernel.release
@@ -192,7 +192,7 @@ pub fn choose_proven<'a>(
         None => Choice::of(
             first,
             format!(
-                "no layout proof of the {n} variants of {} {} passed (the nearest is proven below)",
+                "no layout proof of the {n} sets of {} {} passed (the nearest is proven below)",
                 kernel.version.series(),
                 first.kernel.flavor
             ),
@@ -464,7 +464,9 @@ mod tests {
         );
         let k = kernel("6.1.0-55-amd64", (6, 1), "x86_64", "amd64", "A");
         let choice = choose(&k, &sets).unwrap();
-        assert!(choice.reason.starts_with("3 layout variants of 6.1 amd64"));
+        assert!(choice
+            .reason
+            .starts_with("3 sets of 6.1 amd64 (its set and layout variants)"));
         // Another flavor of the series has none: chosen as before.
         let k = kernel("6.1.0-55-rt-amd64", (6, 1), "x86_64", "rt-amd64", "R");
         assert!(choose(&k, &sets).unwrap().candidates.is_empty());
@@ -495,9 +497,7 @@ mod tests {
         // None passed: the nearest, whose proof then says why.
         let choice = choose_proven(&k, &sets, "none").unwrap();
         assert_eq!(choice.set.name, "6.1-amd64@6.1.170");
-        assert!(choice
-            .reason
-            .starts_with("no layout proof of the 3 variants"));
+        assert!(choice.reason.starts_with("no layout proof of the 3 sets"));
         // Without variants the proven name changes nothing.
         let k = kernel("6.1.0-55-rt-amd64", (6, 1), "x86_64", "rt-amd64", "R");
         assert_eq!(
