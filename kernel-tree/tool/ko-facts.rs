@@ -14,6 +14,7 @@
 //!                                  in CACHE/sets
 //!   ko-facts releases              for each release on stdin (no tree needed):
 //!                                  `<release> <series> <flavor> <set name>`
+//!   ko-facts sets SETS_DIR         every set: `<name> <release it was made from>`
 //!   ko-facts served SETS_DIR       for each release on stdin (no tree needed):
 //!                                  `<release> <what may serve it>`
 //!   ko-facts choose KDIR SETS_DIR  `<set>: <why>`, or exit 1 with the reason
@@ -57,6 +58,11 @@ fn main() -> ExitCode {
         ["materialized", dir, cache] => store::materialized(Path::new(dir), Path::new(cache))
             .map(|d| format!("{}\n", d.display())),
         ["releases"] => Ok(releases(std::io::stdin().lines().map_while(Result::ok))),
+        ["sets", sets] => SetMeta::read_all(Path::new(sets)).map(|all| {
+            all.iter()
+                .map(|s| format!("{} {}\n", s.name, s.kernel.release))
+                .collect()
+        }),
         ["served", sets] => SetMeta::read_all(Path::new(sets))
             .map(|all| served(&all, std::io::stdin().lines().map_while(Result::ok))),
         ["choose", kdir, sets] => chosen(Path::new(kdir), Path::new(sets)),
@@ -87,7 +93,7 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | materialized SET_DIR CACHE | releases | served SETS_DIR | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR CACHE [--proven NAME] | --regen)";
+const USAGE: &str = "usage: ko-facts get FIELD KDIR | set FIELD SET_DIR | materialized SET_DIR CACHE | releases | sets SETS_DIR | served SETS_DIR | choose KDIR SETS_DIR | make KDIR (SETS_DIR SHIM_DIR CACHE [--proven NAME] | --regen)";
 
 fn get(field: &str, kdir: &Path) -> Result<String, String> {
     field_of(&KernelId::read(kdir)?, field)
