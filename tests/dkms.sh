@@ -7,14 +7,19 @@
 #               every installed kernel with headers (dkms status, the file
 #               in /lib/modules/<release>/updates/dkms, vermagic), signed
 #               with DKMS's MOK key (modinfo -F signer)
+#   two point   an older point release of the installed plain amd64
+#   releases    kernel's series gets its headers installed first (from this
+#               machine's apt sources), so the package builds for both:
+#               the old one with a committed layout variant, not REGEN
 #   later       headers arriving later: one kernel's module removed, DKMS's
 #               header_postinst.d hook rebuilds it in a network namespace
 #               with no network and no HOME (the offline build)
-#   no set      a kernel with no fitting set: dkms install fails for it,
-#               make.log ends with the one line saying so, the package and
-#               the other kernels' modules stay installed; the fallback,
-#               REGEN=1 dkms install, builds it offline from the vendored
-#               generator
+#   no set      a kernel with no fitting set: without libclang, dkms
+#               install fails for it, make.log ends with the one line
+#               naming the package to install, the package and the other
+#               kernels' modules stay installed; with libclang, the build
+#               generates its set by itself (REGEN=1, offline, from the
+#               vendored generator) and says so in one line
 #   vm          every kernel loads its DKMS-installed hello in QEMU
 #   downstream  a `make new` project vendored with `cargo vendor`: make
 #               dkms, installed, built offline by DKMS, loaded in QEMU; one
@@ -40,17 +45,13 @@ work=$(mktemp -d)
 name=hello
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/module/Cargo.toml" | head -n1)
 [ -n "$version" ] || fail "no version in module/Cargo.toml"
-releases=()
-for dir in /lib/modules/*; do
-    [ -e "$dir/build/include" ] && releases+=("${dir##*/}")
-done
-[ ${#releases[@]} -gt 0 ] || fail "no kernel headers installed"
 
 # What this test changes on the machine, and undoes.
 created_key=
 [ -e /var/lib/dkms/mok.key ] || created_key=1
 created_noauto=
 real_install=
+old_headers=
 packages=("$name-dkms" oot-dkms-dkms)
 cleanup() {
     local p
@@ -59,6 +60,7 @@ cleanup() {
             DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$p" >>"$out/cleanup.log" 2>&1
         fi
     done
+    [ -z "$old_headers" ] || DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$old_headers" >>"$out/cleanup.log" 2>&1
     [ -z "$created_noauto" ] || rm -f /etc/dkms/no-autoinstall
     [ -z "$created_key" ] || rm -f /var/lib/dkms/mok.key /var/lib/dkms/mok.pub
     if [ -n "$real_install" ]; then
@@ -72,6 +74,23 @@ for p in "${packages[@]}"; do
     ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'installed' ||
         fail "$p is installed already: apt-get purge $p first"
 done
+
+## two point releases: the oldest of the plain amd64 kernel's series this
+## machine's apt serves, installed beside the newest
+newest=$(release_of linux-headers-amd64)
+[ -n "$newest" ] || fail "linux-headers-amd64 is not installed (make setup)"
+old=$(dkms_old_release)
+if [ -z "$old" ] || [ "$old" = "$newest" ]; then fail "apt serves no older point release of $newest's series"; fi
+if [ ! -e "/lib/modules/$old/build/include" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "linux-headers-$old" \
+        >"$out/old-headers.log" 2>&1 || { tail -n 30 "$out/old-headers.log"; fail "apt-get install linux-headers-$old"; }
+    old_headers=linux-headers-$old
+fi
+releases=()
+for dir in /lib/modules/*; do
+    [ -e "$dir/build/include" ] && releases+=("${dir##*/}")
+done
+[ ${#releases[@]} -gt 1 ] || fail "no kernel headers installed"
 
 ## package
 make --no-print-directory -C "$repo" dkms KMOD_OUT="$out" >"$out/make-dkms.log" 2>&1 ||
@@ -100,7 +119,7 @@ done
 conf=$work/tree/$src/dkms.conf
 # shellcheck disable=SC2016 # dkms.conf's own variable, literally
 for line in "BUILT_MODULE_NAME[0]=\"$name\"" 'DEST_MODULE_LOCATION[0]="/updates/dkms"' 'AUTOINSTALL="yes"' \
-    'MAKE[0]="make --no-print-directory -f dkms.mk KDIR=${kernel_source_dir}"'; do
+    'MAKE[0]="sh bindings/mk/dkms-make.sh ${kernel_source_dir} ${kernelver}"'; do
     grep -qxF "$line" "$conf" || fail "dkms.conf lacks $line"
 done
 ! grep -rq "$repo\|$HOME" "$work/tree/$src/dkms.mk" "$work/tree/$src/dkms.conf" "$work/tree/$src/.cargo/config.toml" ||
@@ -139,6 +158,14 @@ for rel in "${releases[@]}"; do
     per_kernel+=("$rel ${s:-?} s")
 done
 echo "install: ${#releases[@]} kernels in $install_s s (${per_kernel[*]}), signed by '$cert_cn'"
+# The older point release got a committed set or variant, by its proof.
+# (A built module's make.log moves to <kernel>/<arch>/log/.)
+old_set=$(sed -n 's/^  BINDINGS \([^:]*\): .*/\1/p' "/var/lib/dkms/$name/$version/$old"/*/log/make.log)
+grep -q "LAYOUT .* match kernel $old" "/var/lib/dkms/$name/$version/$old"/*/log/make.log ||
+    fail "the build for $old has no passing layout proof"
+[[ -n $old_set && $(grep "BINDINGS" "/var/lib/dkms/$name/$version/$old"/*/log/make.log) != *"generated at build time"* ]] ||
+    fail "the build for $old did not use a committed set: $(grep BINDINGS "/var/lib/dkms/$name/$version/$old"/*/log/make.log)"
+echo "two point releases: $old with $old_set, $newest with $(sed -n 's/^  BINDINGS \([^:]*\): .*/\1/p' "/var/lib/dkms/$name/$version/$newest"/*/log/make.log)"
 
 ## later: headers arriving for a kernel, built offline by DKMS's hook
 rel=${releases[0]}
@@ -158,32 +185,35 @@ echo "later: $hook $rel rebuilt it with no network in $later_s s"
 rel=${releases[${#releases[@]}-1]}
 dkms remove -m "$name" -v "$version" -k "$rel" >>"$out/remove.log" 2>&1 || fail "dkms remove -k $rel"
 mkdir -p "$work/no-sets"
-if KO_SETS_DIR=$work/no-sets dkms install -m "$name" -v "$version" -k "$rel" >"$out/noset.log" 2>&1; then
-    fail "dkms install for $rel succeeded without a set"
+# Without libclang (clang-sys looks in LIBCLANG_PATH when it is set).
+if LIBCLANG_PATH=$work/no-libclang KO_SETS_DIR=$work/no-sets dkms install -m "$name" -v "$version" -k "$rel" \
+    >"$out/noset.log" 2>&1; then
+    fail "dkms install for $rel succeeded without a set and without libclang"
 fi
 grep -q "Bad return status for module build on kernel: $rel" "$out/noset.log" ||
     { cat "$out/noset.log"; fail "DKMS did not report a build failure for $rel"; }
 cp "/var/lib/dkms/$name/$version/build/make.log" "$out/noset-make.log"
 last=$(tail -n1 "$out/noset-make.log")
-[[ $last == *"no committed binding set for kernel $rel"*"REGEN=1"* ]] ||
-    { cat "$out/noset-make.log"; fail "make.log does not end with the no-set line: $last"; }
+[[ $last == "dkms: no committed binding set fits kernel $rel (no committed binding set for kernel $rel"*"sudo apt-get install libclang-dev"* ]] ||
+    { cat "$out/noset-make.log"; fail "make.log does not end with the no-libclang line: $last"; }
 [ -z "$(installed_ko "$rel")" ] || fail "a failed build left $(installed_ko "$rel")"
 dpkg-query -W -f='${Status}' "$name-dkms" | grep -qx 'install ok installed' || fail "the package is not installed any more"
 for other in "${releases[@]}"; do [ "$other" = "$rel" ] || check_installed "$other"; done
-# The documented fallback (README "Ship it"): REGEN=1 generates the set at
-# build time from the vendored generator, still with no network and still
+# With libclang the build falls back to generating the set at build time
+# from the vendored generator by itself, still with no network and still
 # with no committed set; the vm step below loads what it built.
 t0=$SECONDS
-REGEN=1 KO_SETS_DIR=$work/no-sets env -u HOME unshare -n dkms install -m "$name" -v "$version" -k "$rel" \
+KO_SETS_DIR=$work/no-sets env -u HOME unshare -n dkms install -m "$name" -v "$version" -k "$rel" \
     >"$out/regen.log" 2>&1 ||
-    { cat "$out/regen.log"; tail -n 30 "/var/lib/dkms/$name/$version/build/make.log"; fail "REGEN=1 dkms install -k $rel (the fallback) without network"; }
+    { cat "$out/regen.log"; tail -n 30 "/var/lib/dkms/$name/$version/build/make.log"; fail "dkms install -k $rel (the REGEN fallback) without network"; }
 regen_s=$((SECONDS - t0))
 check_installed "$rel"
-# (A built module's make.log moves to <kernel>/<arch>/log/.)
 cat "/var/lib/dkms/$name/$version/$rel"/*/log/make.log >"$out/regen-make.log"
+said=$(grep -c "^dkms: no committed binding set fits kernel $rel (.*): generating one at build time (REGEN=1, libclang)$" "$out/regen-make.log")
+[ "$said" = 1 ] || { cat "$out/regen-make.log"; fail "the fallback did not say so in one line"; }
 grep -q "BINDINGS .*: generated at build time from $rel" "$out/regen-make.log" ||
-    { cat "$out/regen-make.log"; fail "the REGEN=1 build did not generate its set"; }
-echo "no set: '${last#*\*\*\* }' for $rel; the package and $((${#releases[@]} - 1)) other kernels unaffected; REGEN=1 built it offline in $regen_s s"
+    { cat "$out/regen-make.log"; fail "the fallback build did not generate its set"; }
+echo "no set: without libclang '$last' for $rel; the package and $((${#releases[@]} - 1)) other kernels unaffected; with libclang REGEN=1 by itself, offline, in $regen_s s"
 
 ## vm: the installed modules load
 vm_load() { # RELEASE DIR NAME EXPECTED...: loads DIR/NAME.ko in RELEASE
