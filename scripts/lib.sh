@@ -57,6 +57,48 @@ matrix_releases() {
         done | sort -V
 }
 
+# Every other point release of the series the sets serve, for make test's
+# point-release sweep: for each committed set of a plain arch flavor (amd64,
+# arm64), every release of its series and flavor in Debian's archive that
+# is neither installed here nor in MATRIX (matrix_releases' output) nor
+# the DKMS test's (dkms_old_release), oldest first: "<release> <set>". Resolved at run time, like the matrix.
+point_releases() {
+    local matrix=$1 list dkms_old
+    dkms_old=$(dkms_old_release)
+    list=$(for arch in amd64 arm64; do
+        bash "$repo/bindings/mk/debian-archive.sh" "$(ko_cache)" kernels "$arch" || exit
+    done) || return
+    awk '{ print $1 }' <<<"$list" | ko_facts releases | sort -V |
+        while read -r rel _ flavor set; do
+            [[ $flavor == amd64 || $flavor == arm64 ]] || continue
+            [ -f "$repo/bindings/sets/$set/meta.toml" ] || continue
+            [ -d "/lib/modules/$rel/build" ] && continue
+            grep -q "^$rel " <<<"$matrix" && continue
+            [ "$rel" != "$dkms_old" ] || continue
+            echo "$rel $set"
+        done
+}
+
+# The older point release tests/dkms.sh installs headers of beside the
+# newest (linux-headers-amd64's): the oldest of that series this machine's
+# apt sources serve. (The point-release sweep leaves it to that test, which
+# installs and removes it while the sweep runs.)
+dkms_old_release() {
+    local newest prefix
+    newest=$(release_of linux-headers-amd64)
+    [ -n "$newest" ] || return 0
+    prefix=${newest%-*-amd64}-
+    apt-cache pkgnames "linux-headers-$prefix" |
+        sed -n "s/^linux-headers-\(${prefix//./\\.}[0-9]*-amd64\)$/\1/p" | sort -V | head -n1
+}
+
+# The set or layout variant generated from RELEASE, if any (ko-facts
+# served): such a release must build with it.
+set_made_from() {
+    echo "$1" | ko_facts served "$repo/bindings/sets" |
+        sed -n 's/^[^ ]* \([^ ]*\) (generated from this release)$/\1/p'
+}
+
 # Whether the mirror lists RELEASE's image but does not serve it (404).
 # Other errors are not this: the VM step that needs the image reports them.
 image_missing() {
