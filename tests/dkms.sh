@@ -60,7 +60,12 @@ cleanup() {
             DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$p" >>"$out/cleanup.log" 2>&1
         fi
     done
-    [ -z "$old_headers" ] || DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$old_headers" >>"$out/cleanup.log" 2>&1
+    if [ -n "$old_headers" ]; then
+        # shellcheck disable=SC2086 # one word per package
+        DEBIAN_FRONTEND=noninteractive apt-get purge -y -q $old_headers >>"$out/cleanup.log" 2>&1
+        # What depmod and make install left of a kernel that was not here.
+        rm -rf "/lib/modules/$old"
+    fi
     [ -z "$created_noauto" ] || rm -f /etc/dkms/no-autoinstall
     [ -z "$created_key" ] || rm -f /var/lib/dkms/mok.key /var/lib/dkms/mok.pub
     if [ -n "$real_install" ]; then
@@ -81,10 +86,15 @@ newest=$(release_of linux-headers-amd64)
 [ -n "$newest" ] || fail "linux-headers-amd64 is not installed (make setup)"
 old=$(dkms_old_release)
 if [ -z "$old" ] || [ "$old" = "$newest" ]; then fail "apt serves no older point release of $newest's series"; fi
-if [ ! -e "/lib/modules/$old/build/include" ]; then
+if [ ! -e "/lib/modules/$old" ]; then
+    # Undone by cleanup: the packages this pulled in, and the directory.
+    before=$(dpkg-query -W -f='${Package} ${Status}\n' | awk '/ installed$/ { print $1 }')
+    old_headers=linux-headers-$old
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "linux-headers-$old" \
         >"$out/old-headers.log" 2>&1 || { tail -n 30 "$out/old-headers.log"; fail "apt-get install linux-headers-$old"; }
-    old_headers=linux-headers-$old
+    old_headers=$(dpkg-query -W -f='${Package} ${Status}\n' | awk '/ installed$/ { print $1 }' | grep -vxF "$before")
+elif [ ! -e "/lib/modules/$old/build/include" ]; then
+    fail "/lib/modules/$old exists without its headers: apt-get install linux-headers-$old, or remove it"
 fi
 releases=()
 for dir in /lib/modules/*; do
