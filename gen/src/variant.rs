@@ -64,12 +64,32 @@ pub fn set_name(tree: &KernelId, base: Option<&Recorded>) -> String {
     }
 }
 
-/// [`set_name`], with the base committed in `sets_dir`.
+/// [`set_name`], with the sets committed in `sets_dir`: a set of the family
+/// made from this very release keeps its name (so checking or refreshing
+/// it regenerates it under its own name), and a new variant whose name a
+/// variant from another release has taken (the same upstream version
+/// built twice, `+deb12` and `+deb13`) gets the first free `-2`, `-3`, ...
 pub fn set_name_in(sets_dir: &Path, tree: &KernelId) -> String {
-    set_name(
-        tree,
-        Recorded::read(&sets_dir.join(tree.set_name())).as_ref(),
-    )
+    let family = tree.set_name();
+    let members = members(sets_dir, &family).unwrap_or_default();
+    let recorded = |name: &str| Recorded::read(&sets_dir.join(name));
+    if let Some(own) = members
+        .iter()
+        .find(|m| recorded(m).is_some_and(|r| r.release == tree.release))
+    {
+        return own.clone();
+    }
+    let name = set_name(tree, recorded(&family).as_ref());
+    if !is_variant(&name) {
+        return name;
+    }
+    (1..)
+        .map(|n| match n {
+            1 => name.clone(),
+            n => format!("{name}-{n}"),
+        })
+        .find(|candidate| !members.contains(candidate))
+        .unwrap_or(name)
 }
 
 /// The committed sets of `family` in `sets_dir`: its base (if committed)

@@ -101,15 +101,7 @@ fn another_release_of_the_series_is_stale_not_failed() {
     assert_one_line_error(&env.gen(&["--check", "--strict"]), "1 of 1 sets are stale");
 
     // A struct grew: named in the summary, still exit 0 without --strict.
-    let api = tree.join("include/fake/api.h");
-    let text = fs::read_to_string(&api).unwrap();
-    write(
-        &api,
-        &text.replace(
-            "struct fake_thing {\n",
-            "struct fake_thing {\n\tlong first;\n",
-        ),
-    );
+    grow_fake_thing(&tree);
     let out = env.gen(&["--check"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report = stdout(&out);

@@ -54,15 +54,7 @@ fn flavors_are_deltas_of_their_base_and_stay_readable() {
 
     // A base whose content changes: its flavor is read whole with the old
     // base first, and stored against the new one, unchanged.
-    let api = base_tree.join("include/fake/api.h");
-    let text = fs::read_to_string(&api).unwrap();
-    write(
-        &api,
-        &text.replace(
-            "struct fake_thing {\n",
-            "struct fake_thing {\n\tlong first;\n",
-        ),
-    );
+    grow_fake_thing(&base_tree);
     let out = env.gen(&["1.2", "--flavor", "fake"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(full(&env, "1.2-rt-fake"), rt);

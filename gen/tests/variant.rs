@@ -6,7 +6,6 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 
 use common::*;
 
@@ -16,19 +15,6 @@ fn full(env: &Env, set: &str) -> Vec<(String, String)> {
 
 fn set_names(env: &Env) -> Vec<String> {
     kernel_gen::committed_sets(&env.sets).unwrap()
-}
-
-/// A struct of the fake API grows by a field in `tree`.
-fn grow(tree: &Path) {
-    let api = tree.join("include/fake/api.h");
-    let text = fs::read_to_string(&api).unwrap();
-    write(
-        &api,
-        &text.replace(
-            "struct fake_thing {\n",
-            "struct fake_thing {\n\tlong first;\n",
-        ),
-    );
 }
 
 #[test]
@@ -56,7 +42,7 @@ fn older_releases_make_variants_and_are_checked_with_their_own_tree() {
 
     // With another layout: a variant named by its version, stored as
     // deltas of the base, which stays as it was.
-    grow(&old);
+    grow_fake_thing(&old);
     let out = env.gen(&["1.2.0-7-fake"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -106,7 +92,7 @@ fn older_releases_make_variants_and_are_checked_with_their_own_tree() {
         "{}",
         stderr(&out)
     );
-    grow(&other);
+    grow_fake_thing(&other);
     let out = env.gen(&["1.2.3+x-fake"]);
     assert!(
         stderr(&out).contains("gen: 1.2.3+x-fake: served by set 1.2-fake@1.2.3 "),
@@ -185,4 +171,54 @@ fn older_releases_make_variants_and_are_checked_with_their_own_tree() {
     let out = env.gen(&["--refresh", "1.2-fake"]);
     assert!(!stdout(&out).contains("refreshed"), "{}", stdout(&out));
     assert_eq!(snapshot(&env.sets), committed);
+}
+
+#[test]
+fn the_same_version_from_another_release_with_other_files_gets_a_name_of_its_own() {
+    let env = Env::new("variant-twice");
+    env.tree("linux-headers-1.2.0-9-fake", "1.2.0-9-fake", (1, 2, 5));
+    let old = env.tree("linux-headers-1.2.0-7-fake", "1.2.0-7-fake", (1, 2, 3));
+    let twin = env.tree("linux-headers-1.2.3+y-fake", "1.2.3+y-fake", (1, 2, 3));
+    assert!(env.gen(&["1.2.0-9-fake"]).status.success());
+    grow_fake_thing(&old);
+    assert!(env.gen(&["1.2.0-7-fake"]).status.success());
+    // The same upstream version, built apart, with a layout of its own.
+    let api = twin.join("include/fake/api.h");
+    let text = fs::read_to_string(&api).unwrap();
+    write(
+        &api,
+        &text.replace(
+            "struct fake_thing {\n",
+            "struct fake_thing {\n\tint second;\n",
+        ),
+    );
+    let out = env.gen(&["1.2.3+y-fake"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("gen: 1.2.3+y-fake: wrote layout variant 1.2-fake@1.2.3-2 "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        set_names(&env),
+        ["1.2-fake", "1.2-fake@1.2.3", "1.2-fake@1.2.3-2"]
+    );
+    // Each keeps its name: made again, checked, from its own release.
+    let sets = snapshot(&env.sets);
+    let out = env.gen(&["1.2.3+y-fake"]);
+    assert!(
+        out.status.success() && stderr(&out).contains("served by set 1.2-fake@1.2.3-2 "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&env.sets), sets);
+    let out = env.gen(&["--check"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    for line in [
+        "ok 1.2-fake (1.2.0-9-fake): identical",
+        "ok 1.2-fake@1.2.3 (1.2.0-7-fake): identical",
+        "ok 1.2-fake@1.2.3-2 (1.2.3+y-fake): identical",
+    ] {
+        assert!(stdout(&out).contains(line), "{}", stdout(&out));
+    }
 }

@@ -114,6 +114,19 @@ static inline int fake_const_too(int x)
 #endif
 "#;
 
+/// A struct of the fake API grows by a field in `tree` (a layout change).
+pub fn grow_fake_thing(tree: &Path) {
+    let api = tree.join("include/fake/api.h");
+    let text = fs::read_to_string(&api).unwrap();
+    write(
+        &api,
+        &text.replace(
+            "struct fake_thing {\n",
+            "struct fake_thing {\n\tlong first;\n",
+        ),
+    );
+}
+
 /// A fake header tree: `release` like `1.2.0-7-fake`, `config` the `.config`.
 pub fn fake_tree(
     root: &Path,
