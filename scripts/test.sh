@@ -186,14 +186,16 @@ series_job() {
     for rel in "$@"; do
         [[ -z $booted || $set != *arm64 ]] || break
         if ! tree=$(kernel_tree "$rel" 2>&1); then
-            if [[ $tree == *" 404 Not Found"* || $tree == *"cannot be cross-built here"* ||
-                $tree == *"Version '"*"' for 'linux-kbuild-"*"' was not found"* ]]; then
-                # Listed but not served; an older Debian release's arm64
-                # kernel; an arm64 kernel whose own version of the host's
-                # linux-kbuild the archive no longer has (cross builds
-                # need exactly it).
+            case $tree in
+                *" 404 Not Found"*) why="listed but not served (404)" ;;
+                *"cannot be cross-built here"*) why="an arm64 kernel of an older Debian release" ;;
+                *"Version '"*"' for 'linux-kbuild-"*"' was not found"*)
+                    why="the archive no longer has the host's linux-kbuild of its version, which a cross build needs" ;;
+                *) why= ;;
+            esac
+            if [ -n "$why" ]; then
                 skipped=$((skipped + 1))
-                echo "skip  point/$rel: its headers cannot be had here: ${tree##*: }"
+                echo "skip  point/$rel: its headers cannot be had here: $why"
             else
                 failed=$((failed + 1))
                 echo "FAIL  point/$rel: $tree"
