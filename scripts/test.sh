@@ -180,7 +180,7 @@ standin_checks() {
 # variant. One a set was made from must fit. Headers that cannot be had
 # here (listed but not served, or not cross-buildable here) are skipped.
 series_job() {
-    local set=$1 rel booted='' tree
+    local set=$1 rel booted='' tree why
     shift
     export RUST_LAYOUT_ASSERTS=1
     for rel in "$@"; do
