@@ -40,9 +40,12 @@ run gen-check gen_check
 matrix=$(matrix_releases) || { echo "FAIL  matrix: cannot read Debian's archive"; failed=$((failed + 1)); }
 # The sets made from kernels not installed here (another Debian release's),
 # checked the same way where they were made: make gen KERNEL= (its headers
-# fetched with their release's compiler, or in a build root), two at a time:
-# each matrix set from its newest release, and every other set (the layout
-# variants) from the release it records. A release the archive no longer
+# fetched with their release's compiler, or in a build root), two at a time
+# (before the jobs below: the DKMS test installs and removes the headers of
+# a release a variant is made from): each matrix set from its newest
+# release, and every other set (the layout variants) from the release it
+# records, unless the point-release sweep below has that release (its job
+# checks it). A release the archive no longer
 # serves leaves its set nothing to be checked with: a note, not a failure.
 gen_check_matrix() {
     local rel set host_sets
@@ -54,7 +57,8 @@ gen_check_matrix() {
             grep -qxF "$set" <<<"$host_sets" || echo "$rel $set"
         done <<<"$matrix"
         ko_facts sets bindings/sets | while read -r set rel; do
-            grep -qxF "$set" <<<"$host_sets" || grep -q " $set\$" <<<"$matrix" || echo "$rel $set"
+            grep -qxF "$set" <<<"$host_sets" || grep -q " $set\$" <<<"$matrix" ||
+                grep -q "^$rel " <<<"$points" || echo "$rel $set"
         done
     } | xargs -P 2 -L 1 sh -c 'log=$0/gen-check-$2.log; scripts/gen-root.sh "$1" --check "$2" >"$log" 2>&1; rc=$?
         cat "$log"
@@ -64,6 +68,8 @@ gen_check_matrix() {
         fi
         exit "$rc"' "$out"
 }
+# The point releases beyond the matrix (series_job below).
+points=$(point_releases "$matrix") || { echo "FAIL  points: cannot read Debian's archive"; failed=$((failed + 1)); }
 run gen-check/matrix gen_check_matrix
 run selection tests/selection.sh
 run drift tests/drift.sh
@@ -152,10 +158,10 @@ kernel_job() {
 # standin_checks RELEASE SET: for a kernel that cannot be booted here, the
 # newest other release of its series and flavor whose image is served
 # (scripts/lib.sh image_standin), with hello and the examples built and
-# loaded in it. Built with REGEN=1, the documented path for a point
-# release the committed set's proof refuses (5.10 rt's older releases
-# differ from 5.10.0-46's in struct device): the series' own code paths
-# (5.10's PREEMPT_RT locking) still run in a kernel of that flavor.
+# loaded in it, like any point release (point_build: its set or a layout
+# variant by the proof; none fits: a gen line, no failure): the series' own
+# code paths (5.10's PREEMPT_RT locking) still run in a kernel of that
+# flavor.
 standin_checks() {
     local standin
     standin=$(image_standin "$1" "$2")
@@ -164,27 +170,29 @@ standin_checks() {
         skipped=$((skipped + 1))
         return
     fi
-    echo "note  vm/$1: booting $standin in its place, its set generated at build time (REGEN=1)"
-    REGEN=1 kernel_checks "$standin" "$2" vm
+    echo "note  vm/$1: booting $standin in its place"
+    point_build "$standin" "$2" && kernel_verify "$standin" "$2" vm
 }
 
 # series_job SET RELEASE...: the point-release sweep of one series and
 # flavor (scripts/lib.sh point_releases), oldest first. Each release's hello
 # is built with make KERNEL= (headers fetched, or in a build root), must get
 # SET or one of its layout variants, by a passing proof, and is checked
-# statically (with bindgen's layout assertions, like every set); the oldest
-# whose headers and image are served also boots with the examples. arm64
-# series stop there (one older release each: cross builds and arm64 VMs
-# are the slow ones). A release that no set or variant fits fails nothing
+# statically (with bindgen's layout assertions, like every set), and a
+# layout variant made from it is gen-checked from it; the oldest
+# whose headers and image are served also boots with the examples (the
+# newest boots in the matrix). arm64 series build their oldest only (one
+# older release each: cross builds and arm64 VMs are the slow ones, and
+# the arm64 matrix kernels boot). A release that no set or variant fits fails nothing
 # (nobody asked for it yet): it is named with the command that adds its
 # variant. One a set was made from must fit. Headers that cannot be had
 # here (listed but not served, or not cross-buildable here) are skipped.
 series_job() {
-    local set=$1 rel booted='' tree why
+    local set=$1 rel booted='' built='' tree why made
     shift
     export RUST_LAYOUT_ASSERTS=1
     for rel in "$@"; do
-        [[ -z $booted || $set != *arm64 ]] || break
+        [[ $set != *arm64 || -z $built ]] || break
         if ! tree=$(kernel_tree "$rel" 2>&1); then
             case $tree in
                 *" 404 Not Found"*) why="listed but not served (404)" ;;
@@ -203,7 +211,12 @@ series_job() {
             continue
         fi
         point_build "$rel" "$set" || continue
-        if [ -z "$booted" ] && ! image_missing "$rel"; then
+        built=$rel
+        # A layout variant made from this release: gen makes it again.
+        made=$(set_made_from "$rel")
+        [ -z "$made" ] || [ "$made" = "$set" ] ||
+            run "gen-check/$made" scripts/gen-root.sh "$rel" --check "$made"
+        if [[ $set != *arm64 && -z $booted ]] && ! image_missing "$rel"; then
             booted=$rel
             kernel_verify "$rel" "$set" vm
         else
@@ -297,7 +310,6 @@ dkms_roots() {
 counted_job dkms run dkms tests/dkms.sh
 # The point-release sweeps, one job per series and flavor (the longest
 # jobs, so they start first).
-points=$(point_releases "$matrix") || { echo "FAIL  points: cannot read Debian's archive"; failed=$((failed + 1)); }
 while read -r set; do
     [ -n "$set" ] || continue
     # shellcheck disable=SC2046 # one word per release
