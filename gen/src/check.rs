@@ -54,11 +54,12 @@ impl Selection<'_> {
         let all = committed_sets(self.sets_dir)?;
         let selected: Vec<&String> = all
             .iter()
+            // A set's name selects it and its variants (not 6.12-arm64-16k
+            // for 6.12-arm64); anything else, the sets it prefixes (6.1).
             .filter(|name| match self.filter {
                 None => true,
-                Some(f) => {
-                    *name == f || variant::family(name) == f || name.starts_with(&format!("{f}-"))
-                }
+                Some(f) if all.iter().any(|n| n == f) => *name == f || variant::family(name) == f,
+                Some(f) => *name == f || name.starts_with(&format!("{f}-")),
             })
             .filter(|name| {
                 self.flavor
