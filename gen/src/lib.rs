@@ -34,7 +34,6 @@ mod wrappers;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use kernel_tree::store::DELTA_FILES;
 
 use progress::Progress;
 use shim::Shim;
@@ -153,27 +152,13 @@ pub fn generate_sets(
         let mut variant_of = None;
         if *name != family {
             let fresh: setdiff::Files = set.files.iter().cloned().collect();
-            let base_release =
-                meta::read_value(&sets_dir.join(&family), "release").unwrap_or_else(|| "?".into());
-            let mut how = format!("of set {family} (made from {base_release})");
-            let mut served = None;
-            for member in variant::members(sets_dir, &family)? {
-                let Ok(files) = setdiff::read_set(&sets_dir.join(&member)) else {
+            match variant::compare(sets_dir, &family, &fresh)? {
+                variant::Against::Served(set) => {
+                    outcomes.push(Outcome::Served { release, set });
                     continue;
-                };
-                if DELTA_FILES.iter().all(|f| files.get(*f) == fresh.get(*f)) {
-                    served = Some(member);
-                    break;
                 }
-                if member == family {
-                    how = format!("{how}: {}", setdiff::SetDiff::of(&files, &fresh));
-                }
+                variant::Against::Differs(how) => variant_of = Some(how),
             }
-            if let Some(set) = served {
-                outcomes.push(Outcome::Served { release, set });
-                continue;
-            }
-            variant_of = Some(how);
         }
         outcomes.push(Outcome::Wrote {
             release,

@@ -12,6 +12,9 @@ use std::path::Path;
 use anyhow::Result;
 use kernel_tree::{leading_version, KernelId, Version};
 
+use kernel_tree::store::DELTA_FILES;
+
+use crate::setdiff::{self, Files};
 use crate::{committed_sets, meta};
 
 /// What separates a variant's family from its version: `6.1-amd64@6.1.158`.
@@ -101,6 +104,35 @@ pub fn members(sets_dir: &Path, family: &str) -> Result<Vec<String>> {
         .collect();
     names.sort_by_key(|name| is_variant(name));
     Ok(names)
+}
+
+/// What a variant candidate's files `fresh` are to the committed sets of
+/// its family.
+pub enum Against {
+    /// The committed set of that name has the same four generated files.
+    Served(String),
+    /// None has: how it differs from the base (`of set 6.1-amd64 (made from
+    /// ...): <interface differences>`).
+    Differs(String),
+}
+
+/// Compares `fresh` with each committed member of `family` (base first).
+pub fn compare(sets_dir: &Path, family: &str, fresh: &Files) -> Result<Against> {
+    let base_release =
+        meta::read_value(&sets_dir.join(family), "release").unwrap_or_else(|| "?".into());
+    let mut how = format!("of set {family} (made from {base_release})");
+    for member in members(sets_dir, family)? {
+        let Ok(files) = setdiff::read_set(&sets_dir.join(&member)) else {
+            continue;
+        };
+        if DELTA_FILES.iter().all(|f| files.get(*f) == fresh.get(*f)) {
+            return Ok(Against::Served(member));
+        }
+        if member == family {
+            how = format!("{how}: {}", setdiff::SetDiff::of(&files, fresh));
+        }
+    }
+    Ok(Against::Differs(how))
 }
 
 #[cfg(test)]
